@@ -1,0 +1,73 @@
+"""meegle_async: the asyncio client for the Meegle (Feishu Project) OpenAPI.
+
+Example::
+
+    from meegle_async import MeegleClient
+
+    async with MeegleClient(plugin_id="...", plugin_secret="...", user_key="...") as client:
+        data = await client.request(
+            "list_work_item_types", "GET", "/open_api/{project_key}/work_item/all-types",
+            path_params={"project_key": "space"},
+        )
+
+Layers, bottom to top: ``transport`` (session, auth, limits, retries, envelope, errors),
+``models`` (attrs classes and one cattrs converter), ``helpers`` (chunking, pagination, polling),
+``endpoints`` (one group per API area), ``client``. ``testing`` holds the fake server.
+"""
+
+from ._version import __version__
+from .client import MeegleClient, SharedState
+from .errors import (
+    MeegleAPIError,
+    MeegleAuthenticationError,
+    MeegleBackendError,
+    MeegleConnectionError,
+    MeegleError,
+    MeegleInvalidParamsError,
+    MeegleNotFoundError,
+    MeeglePermissionError,
+    MeegleRateLimitError,
+    MeegleServerError,
+    MeegleStateConflictError,
+    MeegleTimeoutError,
+    MeegleTooManyResultsError,
+    MeegleValidationError,
+)
+from .models import to_dict
+from .transport import (
+    ClientStats,
+    EndpointStats,
+    LimiterBackend,
+    RawResponse,
+    RequestEvent,
+    RetryPolicy,
+    TokenStore,
+)
+
+__all__ = [
+    "ClientStats",
+    "EndpointStats",
+    "LimiterBackend",
+    "MeegleAPIError",
+    "MeegleAuthenticationError",
+    "MeegleBackendError",
+    "MeegleClient",
+    "MeegleConnectionError",
+    "MeegleError",
+    "MeegleInvalidParamsError",
+    "MeegleNotFoundError",
+    "MeeglePermissionError",
+    "MeegleRateLimitError",
+    "MeegleServerError",
+    "MeegleStateConflictError",
+    "MeegleTimeoutError",
+    "MeegleTooManyResultsError",
+    "MeegleValidationError",
+    "RawResponse",
+    "RequestEvent",
+    "RetryPolicy",
+    "SharedState",
+    "TokenStore",
+    "__version__",
+    "to_dict",
+]

@@ -1,0 +1,450 @@
+"""``MeegleClient``: the options, the lifecycle, the endpoint groups and the escape hatch."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+import aiohttp
+import attrs
+
+from .errors import MeegleValidationError
+from .transport.auth import (
+    DEFAULT_TOKEN_INVALID_CODES,
+    MemoryTokenStore,
+    PluginTokenProvider,
+    Secret,
+    StaticTokenProvider,
+    TokenProvider,
+    TokenStore,
+    UserTokenProvider,
+)
+from .transport.limits import DEFAULT_QPS, LimiterBackend, MemoryLimiterBackend, RateTable
+from .transport.log import setup_logging
+from .transport.response import RawResponse
+from .transport.retry import DEFAULT_RETRY_CODES, DEFAULT_THROTTLE_CODES, RetryPolicy
+from .transport.session import CallOptions, Transport, default_user_agent
+from .transport.stats import ClientStats, RequestHook
+from .transport.urls import DEFAULT_BASE_URL, normalize_base_url
+
+__all__ = ["MeegleClient", "SharedState"]
+
+_UNSET: Any = object()
+
+
+@attrs.frozen(kw_only=True)
+class SharedState:
+    """Where limiter state and tokens live. In-memory by default; a Redis backend shares them
+    between every process that names the same Redis."""
+
+    limiter: LimiterBackend
+    token_store: TokenStore
+
+    @classmethod
+    def in_memory(cls) -> SharedState:
+        """State private to this process (shared by a client and its ``with_options`` copies)."""
+        return cls(limiter=MemoryLimiterBackend(), token_store=MemoryTokenStore())
+
+
+class MeegleClient:
+    """An asyncio client for the Meegle OpenAPI.
+
+    Example::
+
+        async with MeegleClient(plugin_id="...", plugin_secret="...", user_key="...") as client:
+            items = await client.work_items.get_details("space", "story", [101, 102])
+
+    Ways to authenticate (keyword-only, see the README's Authentication section):
+
+    * ``plugin_id`` + ``plugin_secret`` (+ ``user_key``): plugin tokens fetched on first use,
+      cached and renewed 3 minutes before expiry; ``virtual_token=True`` asks for ``type: 1``.
+    * ``plugin_token`` + ``user_key``: a token you already hold (renewed from ``plugin_id`` and
+      ``plugin_secret`` when they are given too).
+    * ``user_token`` (+ ``refresh_token``, ``plugin_id``, ``plugin_secret`` to renew it): acts as
+      that user; no ``X-User-Key`` is sent.
+
+    Args:
+        base_url: ``https://project.larksuite.com`` (default) or ``https://project.feishu.cn``;
+            ``http://`` only for loopback hosts.
+        session: an ``aiohttp.ClientSession`` you own; the client borrows it and never closes it.
+        default_qps: requests per second per token for every endpoint (15).
+        rate_limits: per-endpoint rates merged over the built-in table
+            (``batch_update_work_item_field`` and ``get_batch_update_progress``: 1).
+        adaptive_limits: lower an endpoint's rate when the server throttles it although we kept
+            to it (the token's budget is shared with traffic we don't see); ``False`` keeps the
+            configured rates fixed.
+        max_retries: retries after the first attempt for 429, 5xx, connection errors, timeouts
+            and ``retry_codes`` (4).
+        timeout: seconds per attempt (60), or an ``aiohttp.ClientTimeout``.
+        max_concurrency: requests in flight at once, all endpoints together (64).
+        retry_codes: err_codes retried with backoff (``{20090}``).
+        throttle_codes: err_codes treated like HTTP 429.
+        token_invalid_codes: err_codes that renew the token and replay the call
+            (``{10211, 10022}``).
+        user_agent_suffix: appended to ``meegle-async/<version> python/<x.y>``.
+        proxy: an HTTP proxy URL; ``trust_env`` (default true) also reads ``HTTPS_PROXY``.
+        shared_state: a ``SharedState`` (limiter and token store) shared with other clients.
+        on_request: called with a ``RequestEvent`` after every attempt (metrics).
+        clock: the wall clock used for token expiry (``time.time``); tests pass their own.
+        retry_policy: a full ``RetryPolicy`` (overrides ``max_retries`` and ``retry_codes``).
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        plugin_id: str | None = None,
+        plugin_secret: str | None = None,
+        user_key: str | None = None,
+        plugin_token: str | None = None,
+        user_token: str | None = None,
+        refresh_token: str | None = None,
+        virtual_token: bool = False,
+        session: aiohttp.ClientSession | None = None,
+        default_qps: float = DEFAULT_QPS,
+        rate_limits: Mapping[str, float] | None = None,
+        adaptive_limits: bool = True,
+        max_retries: int = 4,
+        timeout: float | aiohttp.ClientTimeout | None = 60.0,
+        max_concurrency: int = 64,
+        retry_codes: frozenset[int] | set[int] = DEFAULT_RETRY_CODES,
+        throttle_codes: frozenset[int] | set[int] = DEFAULT_THROTTLE_CODES,
+        token_invalid_codes: frozenset[int] | set[int] = DEFAULT_TOKEN_INVALID_CODES,
+        user_agent_suffix: str | None = None,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        shared_state: SharedState | None = None,
+        on_request: RequestHook | None = None,
+        clock: Callable[[], float] = time.time,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        setup_logging()
+        base = normalize_base_url(base_url)
+        if (
+            isinstance(max_concurrency, bool)
+            or not isinstance(max_concurrency, int)
+            or (max_concurrency < 1)
+        ):
+            raise MeegleValidationError(
+                f"max_concurrency must be an integer >= 1, not {max_concurrency!r}"
+            )
+        if proxy is not None:
+            normalize_proxy(proxy)
+        try:
+            rates = RateTable(default_qps=default_qps, overrides=dict(rate_limits or {}))
+        except ValueError as exc:
+            raise MeegleValidationError(str(exc)) from None
+        state = shared_state or SharedState.in_memory()
+        self._options = CallOptions.make(
+            user_key=user_key, timeout=timeout, max_retries=max_retries
+        )
+        policy = retry_policy or RetryPolicy(
+            max_retries=max_retries, retry_codes=frozenset(retry_codes)
+        )
+        self._transport = Transport(
+            base_url=base,
+            auth=None,
+            limiter=state.limiter,
+            rates=rates,
+            retry=policy,
+            adaptive_limits=adaptive_limits,
+            session=session,
+            max_concurrency=max_concurrency,
+            user_agent=default_user_agent(user_agent_suffix),
+            proxy=proxy,
+            trust_env=trust_env,
+            throttle_codes=frozenset(throttle_codes),
+            token_invalid_codes=frozenset(token_invalid_codes),
+            on_request=on_request,
+        )
+        self._transport.auth = _make_auth(
+            transport=self._transport,
+            store=state.token_store,
+            base_url=base,
+            plugin_id=plugin_id,
+            plugin_secret=plugin_secret,
+            plugin_token=plugin_token,
+            user_token=user_token,
+            refresh_token=refresh_token,
+            virtual_token=virtual_token,
+            clock=clock,
+        )
+        self._state = state
+        self._is_copy = False
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> MeegleClient:
+        """A client configured from ``MEEGLE_*`` environment variables; keyword arguments win.
+
+        Reads ``MEEGLE_BASE_URL`` (or ``MEEGLE_DOMAIN``, a bare host such as
+        ``project.feishu.cn``), ``MEEGLE_PLUGIN_ID``, ``MEEGLE_PLUGIN_SECRET``,
+        ``MEEGLE_PLUGIN_TOKEN``, ``MEEGLE_USER_KEY``, ``MEEGLE_USER_TOKEN`` and
+        ``MEEGLE_REFRESH_TOKEN``.
+        """
+        env = os.environ
+        kwargs: dict[str, Any] = {}
+        base = env.get("MEEGLE_BASE_URL") or (
+            f"https://{env['MEEGLE_DOMAIN'].strip().strip('/')}"
+            if env.get("MEEGLE_DOMAIN")
+            else None
+        )
+        if base:
+            kwargs["base_url"] = base
+        for var, name in (
+            ("MEEGLE_PLUGIN_ID", "plugin_id"),
+            ("MEEGLE_PLUGIN_SECRET", "plugin_secret"),
+            ("MEEGLE_PLUGIN_TOKEN", "plugin_token"),
+            ("MEEGLE_USER_KEY", "user_key"),
+            ("MEEGLE_USER_TOKEN", "user_token"),
+            ("MEEGLE_REFRESH_TOKEN", "refresh_token"),
+        ):
+            if env.get(var):
+                kwargs[name] = env[var]
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+    def with_options(
+        self,
+        *,
+        user_key: str | None = _UNSET,
+        timeout: float | aiohttp.ClientTimeout | None = _UNSET,
+        max_retries: int = _UNSET,
+    ) -> MeegleClient:
+        """A light copy that acts with other options and shares everything else.
+
+        The copy shares the session, the token cache, the limiters and the stats of this client,
+        so twenty copies make one token request and keep one rate. Closing a copy closes nothing.
+
+        Example::
+
+            alice = client.with_options(user_key="alice_key")
+            pairs = [{"field_key": "name", "field_value": "x"}]
+            await alice.work_items.update("space", "story", 101, pairs)
+        """
+        copy = object.__new__(type(self))
+        copy.__dict__.update(
+            {k: v for k, v in self.__dict__.items() if not isinstance(v, _GroupCache)}
+        )
+        copy._options = CallOptions.make(
+            user_key=self._options.user_key if user_key is _UNSET else user_key,
+            timeout=self._options.timeout if timeout is _UNSET else timeout,
+            max_retries=self._options.max_retries if max_retries is _UNSET else max_retries,
+        )
+        copy._is_copy = True
+        for name in _GROUP_NAMES:
+            copy.__dict__.pop(name, None)
+        return copy
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> MeegleClient:
+        await self._transport.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the session (if the client created it). A ``with_options`` copy closes nothing."""
+        if not self._is_copy:
+            await self._transport.aclose()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the client (or the one this copy came from) has been closed."""
+        return self._transport.closed
+
+    # -- calls -------------------------------------------------------------------------------
+
+    async def request(
+        self,
+        endpoint_name: str,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotency_key: str | None = None,
+        raw: bool = False,
+    ) -> Any:
+        """Call any OpenAPI path with the client's auth, limits, retries and error mapping.
+
+        ``endpoint_name`` names the limiter and the stats (use the spec's ``name:``); ``path`` is a
+        template whose ``{placeholders}`` are filled from ``path_params``, each as one encoded
+        segment. Calls other than GET carry an ``X-Idem-UUID`` (``idempotency_key`` or a new one).
+
+        Returns the envelope's ``data``, or a ``RawResponse`` with ``raw=True``.
+
+        Example::
+
+            types = await client.request(
+                "list_work_item_types", "GET", "/open_api/{project_key}/work_item/all-types",
+                path_params={"project_key": "space"},
+            )
+        """
+        if not isinstance(endpoint_name, str) or not endpoint_name.strip():
+            raise MeegleValidationError("endpoint_name must be a non-empty string")
+        if not isinstance(method, str) or method.upper() not in {
+            "GET",
+            "POST",
+            "PUT",
+            "PATCH",
+            "DELETE",
+        }:
+            raise MeegleValidationError(
+                f"method must be GET, POST, PUT, PATCH or DELETE, not {method!r}"
+            )
+        response = await self._send(
+            endpoint_name,
+            method,
+            path,
+            path_params=path_params,
+            params=params,
+            json=json,
+            idempotency_key=idempotency_key,
+        )
+        return response if raw else response.data
+
+    async def _send(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        write: bool | None = None,
+        idempotency_key: str | None = None,
+    ) -> RawResponse:
+        return await self._transport.send(
+            endpoint=endpoint,
+            method=method,
+            path=path,
+            options=self._options,
+            path_params=path_params,
+            params=params,
+            json=json,
+            write=write,
+            idempotency_key=idempotency_key,
+        )
+
+    # -- observability -----------------------------------------------------------------------
+
+    def stats(self) -> ClientStats:
+        """Per endpoint: requests sent, retries, throttled answers, errors, limiter wait.
+
+        Shared with ``with_options`` copies. ``meegle_async.to_dict(client.stats())`` gives JSON.
+        """
+        return self._transport.stats.snapshot()
+
+    def current_rate(self, endpoint_name: str) -> float:
+        """The requests per second the client allows itself now on ``endpoint_name``."""
+        return self._transport.current_rate(endpoint_name)
+
+    @property
+    def base_url(self) -> str:
+        """The base URL calls go to."""
+        return self._transport.base_url
+
+    @property
+    def user_key(self) -> str | None:
+        """The ``X-User-Key`` this client (copy) acts as, if any."""
+        key = self._options.user_key
+        return key.get() if key is not None else None
+
+    def __repr__(self) -> str:
+        auth = self._transport.auth
+        kind = type(auth).__name__.replace("TokenProvider", "").lower() if auth else "none"
+        return (
+            f"<MeegleClient base_url={self.base_url!r} auth={kind} "
+            f"user_key={'set' if self._options.user_key else 'unset'}"
+            f"{' closed' if self.closed else ''}>"
+        )
+
+
+class _GroupCache:
+    """Marker base for cached endpoint groups, which copies must not share."""
+
+
+_GROUP_NAMES: tuple[str, ...] = ()
+
+
+def normalize_proxy(proxy: str) -> str:
+    """Check a proxy URL (``http://host:port``)."""
+    if not isinstance(proxy, str) or "://" not in proxy:
+        raise MeegleValidationError(f"proxy must be a URL such as http://host:3128, not {proxy!r}")
+    return proxy
+
+
+def _secret(value: str | None, name: str) -> Secret | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise MeegleValidationError(f"{name} must be a non-empty string")
+    return Secret(value.strip())
+
+
+def _make_auth(
+    *,
+    transport: Transport,
+    store: TokenStore,
+    base_url: str,
+    plugin_id: str | None,
+    plugin_secret: str | None,
+    plugin_token: str | None,
+    user_token: str | None,
+    refresh_token: str | None,
+    virtual_token: bool,
+    clock: Callable[[], float],
+) -> TokenProvider:
+    secret = _secret(plugin_secret, "plugin_secret")
+    if (plugin_id is None) != (secret is None):
+        raise MeegleValidationError("plugin_id and plugin_secret go together: pass both or neither")
+    if plugin_id is not None and (not isinstance(plugin_id, str) or not plugin_id.strip()):
+        raise MeegleValidationError("plugin_id must be a non-empty string")
+    if virtual_token and plugin_id is None:
+        raise MeegleValidationError("virtual_token=True needs plugin_id and plugin_secret")
+    static = _secret(plugin_token, "plugin_token")
+    plugin: PluginTokenProvider | StaticTokenProvider | None = None
+    if plugin_id is not None and secret is not None:
+        plugin = PluginTokenProvider(
+            plugin_id=plugin_id.strip(),
+            plugin_secret=secret,
+            base_url=base_url,
+            fetch=transport.fetch_token,
+            store=store,
+            virtual=virtual_token,
+            clock=clock,
+            initial_token=static,
+        )
+    elif static is not None:
+        plugin = StaticTokenProvider(static)
+
+    user = _secret(user_token, "user_token")
+    if user is not None:
+        return UserTokenProvider(
+            user_token=user,
+            refresh_token=_secret(refresh_token, "refresh_token"),
+            plugin=plugin,
+            fetch=transport.fetch_token,
+            store=store,
+            clock=clock,
+        )
+    if refresh_token is not None:
+        raise MeegleValidationError("refresh_token is used only with user_token")
+    if plugin is None:
+        raise MeegleValidationError(
+            "no credentials: pass plugin_id and plugin_secret (or plugin_token), or user_token; "
+            "from_env() reads MEEGLE_PLUGIN_ID, MEEGLE_PLUGIN_SECRET, MEEGLE_PLUGIN_TOKEN, "
+            "MEEGLE_USER_TOKEN"
+        )
+    return plugin
+
+
+_Mode = Literal["plugin", "static", "user"]

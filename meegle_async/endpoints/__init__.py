@@ -1,0 +1,1 @@
+"""Endpoint groups: one class per area of the API, one method per spec entry."""

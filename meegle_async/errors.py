@@ -1,0 +1,356 @@
+"""Everything meegle_async raises.
+
+The tree::
+
+    MeegleError                            base of everything below
+    ├── MeegleValidationError (ValueError) bad input, refused before anything is sent
+    ├── MeegleTimeoutError (TimeoutError)  a request or a polling helper ran out of time
+    ├── MeegleConnectionError              the network failed on every attempt
+    ├── MeegleBackendError                 the shared-state backend (Redis) failed
+    └── MeegleAPIError                     the server said no (err_code, HTTP 4xx/5xx, bad body)
+        ├── MeegleAuthenticationError      token invalid/expired, bad credentials, unknown user
+        ├── MeeglePermissionError          the token or user may not do this
+        ├── MeegleNotFoundError            space, type, item, node, task or field is missing
+        ├── MeegleInvalidParamsError       the server refused the parameters
+        │   └── MeegleTooManyResultsError  a search matched more than the API pages (20094)
+        ├── MeegleStateConflictError       the item's state forbids it (terminated, done, ...)
+        ├── MeegleRateLimitError           throttled (HTTP 429 or a throttling err_code)
+        └── MeegleServerError              HTTP 5xx or the server failed internally
+
+Which class an ``err_code`` maps to, and its default message, come from the endpoint specs.
+The same code can mean different things on different endpoints (50006 is a permission error on
+update, a bad payload on create and an internal failure on subtask search), so the table is
+keyed by (endpoint, code) first and by code alone second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "ERROR_KINDS",
+    "MeegleAPIError",
+    "MeegleAuthenticationError",
+    "MeegleBackendError",
+    "MeegleConnectionError",
+    "MeegleError",
+    "MeegleInvalidParamsError",
+    "MeegleNotFoundError",
+    "MeeglePermissionError",
+    "MeegleRateLimitError",
+    "MeegleServerError",
+    "MeegleStateConflictError",
+    "MeegleTimeoutError",
+    "MeegleTooManyResultsError",
+    "MeegleValidationError",
+    "describe_error_code",
+    "error_class_for",
+]
+
+
+class MeegleError(Exception):
+    """Base class of every exception meegle_async raises."""
+
+
+class MeegleValidationError(MeegleError, ValueError):
+    """Input refused before any request was sent; the message says what to change.
+
+    Example::
+
+        try:
+            await client.work_items.get_details("space", "story", [0])
+        except MeegleValidationError as err:
+            print(err)  # work_item_ids[0]: 0 is not a positive work item id
+    """
+
+
+class MeegleTimeoutError(MeegleError, TimeoutError):
+    """A request, or a helper that polls (``batch_update_and_wait``), ran out of time.
+
+    ``progress`` holds what the helper had gathered so far (``None`` for a single request).
+    """
+
+    def __init__(self, message: str, *, endpoint: str | None = None, progress: Any = None) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.progress = progress
+
+
+class MeegleConnectionError(MeegleError):
+    """The connection failed (refused, reset, DNS, TLS) on every attempt allowed."""
+
+    def __init__(self, message: str, *, endpoint: str | None = None, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.attempts = attempts
+
+
+class MeegleBackendError(MeegleError):
+    """The shared-state backend (e.g. Redis) failed, with ``on_backend_error="raise"``."""
+
+
+class MeegleAPIError(MeegleError):
+    """The server refused a call.
+
+    Attributes:
+        code: the ``err_code`` (or ``error.code`` of the token endpoints); ``None`` when the body
+            carried none (an HTML error page, a bare HTTP 429).
+        message: the server's ``err_msg``, or the spec's description of ``code`` when it sent none.
+        description: the spec's description of ``code`` for this endpoint, if known.
+        detail: the ``err`` object of the envelope (``{}`` when absent).
+        log_id: the request's log id (``X-Tt-Logid``, ``X-Request-Id`` or ``err.log_id``): quote it
+            to Meegle support.
+        http_status: the HTTP status of the answer.
+        endpoint: the spec name of the endpoint called (``get_work_item_details``, ...).
+        retry_after: seconds the server asked us to wait (``Retry-After``), if it said.
+
+    ``str(err)`` names the endpoint, the code and the log id, ready to paste into a ticket.
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: int | None = None,
+        detail: Mapping[str, Any] | None = None,
+        log_id: str | None = None,
+        http_status: int | None = None,
+        endpoint: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.code = code
+        self.description = describe_error_code(code, endpoint)
+        self.message = message or self.description or "request failed"
+        self.detail: Mapping[str, Any] = dict(detail or {})
+        self.log_id = log_id
+        self.http_status = http_status
+        self.endpoint = endpoint
+        self.retry_after = retry_after
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        head = self.endpoint or "meegle"
+        parts = [f"{head}: "]
+        if self.code is not None:
+            parts.append(f"err_code {self.code}")
+        elif self.http_status is not None:
+            parts.append(f"HTTP {self.http_status}")
+        else:
+            parts.append("error")
+        parts.append(f": {self.message}")
+        if self.description and self.description != self.message:
+            parts.append(f" ({self.description})")
+        if self.http_status is not None and self.code is not None and self.http_status != 200:
+            parts.append(f" [HTTP {self.http_status}]")
+        parts.append(f" [log_id {self.log_id or 'none'}]")
+        return "".join(parts)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {
+            "code": self.code,
+            "detail": self.detail,
+            "log_id": self.log_id,
+            "http_status": self.http_status,
+            "endpoint": self.endpoint,
+            "retry_after": self.retry_after,
+        }
+        return (_rebuild_api_error, (type(self), self.message, kwargs))
+
+
+def _rebuild_api_error(
+    cls: type[MeegleAPIError], message: str, kwargs: dict[str, Any]
+) -> MeegleAPIError:
+    return cls(message, **kwargs)
+
+
+class MeegleAuthenticationError(MeegleAPIError):
+    """The token is invalid or expired and could not be renewed, the plugin id/secret were
+    refused, or ``X-User-Key`` names no user. Not retried."""
+
+
+class MeeglePermissionError(MeegleAPIError):
+    """The token or the acting user lacks the permission (Permission Management in the plugin)."""
+
+
+class MeegleNotFoundError(MeegleAPIError):
+    """A space, work item type, work item, node, subtask or field does not exist (or is hidden)."""
+
+
+class MeegleInvalidParamsError(MeegleAPIError):
+    """The server refused the request's parameters; ``message`` says which."""
+
+
+class MeegleTooManyResultsError(MeegleInvalidParamsError):
+    """A search matched more results than the API pages through (subtask search: 5000, 20094).
+
+    The ``iter_*`` helpers split the query by creation time instead of raising this.
+    """
+
+
+class MeegleStateConflictError(MeegleAPIError):
+    """The work item's or subtask's state forbids the change (terminated, already restored,
+    already confirmed, edited concurrently, type disabled)."""
+
+
+class MeegleRateLimitError(MeegleAPIError):
+    """Throttled by the server (HTTP 429 or a throttling err_code) on every attempt allowed."""
+
+
+class MeegleServerError(MeegleAPIError):
+    """HTTP 5xx, an unreadable answer, or an internal failure the server reported."""
+
+
+_AUTH = MeegleAuthenticationError
+_PERM = MeeglePermissionError
+_NOT_FOUND = MeegleNotFoundError
+_INVALID = MeegleInvalidParamsError
+_CONFLICT = MeegleStateConflictError
+_LIMIT = MeegleRateLimitError
+_SERVER = MeegleServerError
+
+#: Kind name -> class, for documentation and for callers who map kinds to their own handling.
+ERROR_KINDS: Mapping[str, type[MeegleAPIError]] = {
+    "authentication": _AUTH,
+    "permission": _PERM,
+    "not_found": _NOT_FOUND,
+    "invalid_params": _INVALID,
+    "state_conflict": _CONFLICT,
+    "rate_limited": _LIMIT,
+    "server_error": _SERVER,
+}
+
+# Meaning of a code wherever the specs agree on it (or only one endpoint uses it).
+_CODES: dict[int, tuple[type[MeegleAPIError], str]] = {
+    10001: (_PERM, "Operation not permitted (no permission)"),
+    10022: (_AUTH, "Plugin token expired"),
+    10211: (_AUTH, "Token info invalid (token expired or invalid)"),
+    1000051743: (_AUTH, "Can not find user info (invalid X-User-Key)"),
+    1000051195: (_PERM, "ErrWorkItemNoPermission (cannot delete work items across tenants)"),
+    20003: (_INVALID, "Wrong work_item_type param (work_item_type_key incorrect)"),
+    20005: (_INVALID, "Missing param (required parameters missing)"),
+    20006: (_INVALID, "Invalid param (one or more parameters invalid)"),
+    20007: (_CONFLICT, "Work item is already aborted (terminated items cannot be modified)"),
+    20008: (_CONFLICT, "Work item is already restored (already resumed)"),
+    20013: (_INVALID, "Invalid time interval"),
+    20014: (_INVALID, "Project and work item do not match"),
+    20018: (_NOT_FOUND, "Node ID not exist in workflow (node_id incorrect)"),
+    20028: (_INVALID, "work_item_ids exceeds 50"),
+    20038: (_INVALID, "Required fields not set"),
+    20044: (_CONFLICT, "Work item type has been disabled"),
+    20046: (_NOT_FOUND, "Task ID not exist in workflow"),
+    20047: (_INVALID, "role_assignee and assignee cannot be set together"),
+    20050: (_INVALID, "Failed to check field (field option invalid due to configuration change)"),
+    20057: (_INVALID, "project_keys and simple_names union exceeds 10"),
+    20063: (_INVALID, "Search operator error"),
+    20068: (_INVALID, "Search param not supported"),
+    20069: (_INVALID, "Search param value error"),
+    20072: (_INVALID, "Conjunction value only supports AND / OR"),
+    20082: (_INVALID, "Action not supported (use confirm or rollback)"),
+    20083: (_INVALID, "Duplicate fields in request"),
+    20090: (_LIMIT, "Request intercepted (retry later)"),
+    20094: (MeegleTooManyResultsError, "Search result exceeds 5000 (refine search params)"),
+    30001: (_NOT_FOUND, "Data not found"),
+    30005: (_NOT_FOUND, "Work item not found"),
+    30009: (_NOT_FOUND, "Field not found (invalid field_key)"),
+    30014: (_NOT_FOUND, "Work item type not found"),
+    30015: (_NOT_FOUND, "Record not found (workflow err)"),
+    50006: (_SERVER, "Operate fail"),
+    1000050156: (_INVALID, "ProjectKey does not match, or field is not a compound field"),
+    1000050178: (_INVALID, "work_item_ids exceeds 50"),
+    1000050183: (_INVALID, "Update field invalid (update_fields format is invalid)"),
+    1000050244: (_NOT_FOUND, "Work item not found (does not exist or was deleted)"),
+    1000050248: (_NOT_FOUND, "Field not found (compound field does not exist)"),
+    1000050438: (_INVALID, "Duplication field exist (duplicate field_key in update_fields)"),
+    1000050746: (_INVALID, "Field type not supported"),
+    1000051468: (_INVALID, "Field alias repeated"),
+    1000051469: (_CONFLICT, "Invalid update version (field being concurrently updated)"),
+    1000051750: (_INVALID, "Field name has been used"),
+    1000052062: (_INVALID, "Project key is wrong (invalid project_key)"),
+    1000053507: (_INVALID, "Work item has not enabled resource library"),
+    1000053593: (_INVALID, "NonresourceFieldsRolesUnsupported (not resource fields)"),
+    1000053603: (_INVALID, "Field name length exceeded (max 255 characters)"),
+    1000053604: (_INVALID, "Field description length exceeded (max 255 characters)"),
+    1000053605: (_INVALID, "Option count exceeded"),
+}
+
+# Where an endpoint's spec gives a code its own meaning.
+_ENDPOINT_CODES: dict[tuple[str, int], tuple[type[MeegleAPIError], str]] = {
+    ("create_work_item", 50006): (_INVALID, "Role owners parsing failed or template invalid"),
+    ("update_work_item", 50006): (_PERM, "No right to edit / WorkItemValue limit exceeded"),
+    ("update_work_item", 30005): (_NOT_FOUND, "Work item not found (invalid work_item_id)"),
+    (
+        "update_work_item",
+        20090,
+    ): (_INVALID, "Request blocked (field cannot be updated or is calculated)"),
+    ("get_work_item_details", 30005): (
+        _NOT_FOUND,
+        "Work item not found (invalid or non-existent work_item_ids)",
+    ),
+    ("batch_update_work_item_field", 50006): (
+        _INVALID,
+        "ErrOAPIBatchUpdateOverLimit (more than 50 work_item_ids)",
+    ),
+    ("abort_or_resume_work_item", 20007): (_CONFLICT, "Work item is already aborted"),
+    ("get_work_item_change_log", 20013): (
+        _INVALID,
+        "Invalid time interval (range exceeds 7 days)",
+    ),
+    ("get_work_item_resource_instance_detail", 20005): (
+        _INVALID,
+        "Invalid work_item_ids parameter",
+    ),
+    ("get_work_item_resource_instance_detail", 30005): (
+        _NOT_FOUND,
+        "Work item not found (one or more work items do not exist)",
+    ),
+    ("update_work_item_resource_instance", 30014): (
+        _NOT_FOUND,
+        "Work item type key not found (incorrect project_key or work item not found)",
+    ),
+    ("create_work_item_through_resources", 20006): (
+        _INVALID,
+        "Invalid param (field_value_pairs structure does not meet single-select field spec)",
+    ),
+    ("get_field_information", 30001): (
+        _NOT_FOUND,
+        "Data not found (no such work item type in this space)",
+    ),
+    ("get_task_list_across_space", 20013): (
+        _INVALID,
+        "Invalid time interval (not millisecond timestamps)",
+    ),
+    ("get_task_list_across_space", 50006): (_SERVER, "Operate fail (contact platform)"),
+    ("get_task_details", 50006): (_INVALID, "Work item is not workflow mode"),
+    ("update_tasks", 50006): (_PERM, "No right to edit (no permission to edit this subtask)"),
+    ("update_tasks", 20050): (_INVALID, "Field option value wrong (config updated)"),
+    ("complete_or_rollback_tasks", 50006): (
+        _CONFLICT,
+        "Subtask already confirmed, or a required deliverable is missing",
+    ),
+    ("create_tasks", 20005): (_INVALID, "Missing param (name required, or node_id required)"),
+    ("complete_or_rollback_tasks", 20005): (
+        _INVALID,
+        "Missing param (node_id, task_id, or action required)",
+    ),
+}
+
+
+def error_class_for(code: int | None, endpoint: str | None = None) -> type[MeegleAPIError]:
+    """The class an ``err_code`` maps to on ``endpoint`` (``MeegleAPIError`` if unknown)."""
+    if code is None:
+        return MeegleAPIError
+    if endpoint is not None and (endpoint, code) in _ENDPOINT_CODES:
+        return _ENDPOINT_CODES[(endpoint, code)][0]
+    entry = _CODES.get(code)
+    return entry[0] if entry else MeegleAPIError
+
+
+def describe_error_code(code: int | None, endpoint: str | None = None) -> str | None:
+    """The spec's description of ``code`` on ``endpoint``, or ``None`` when the specs are silent."""
+    if code is None:
+        return None
+    if endpoint is not None and (endpoint, code) in _ENDPOINT_CODES:
+        return _ENDPOINT_CODES[(endpoint, code)][1]
+    entry = _CODES.get(code)
+    return entry[1] if entry else None

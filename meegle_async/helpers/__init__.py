@@ -1,0 +1,1 @@
+"""Helpers composed into the endpoint groups: chunking, pagination, polling, time windows."""

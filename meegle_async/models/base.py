@@ -1,0 +1,137 @@
+"""The model base class and the one cattrs converter that holds every hook.
+
+Models are frozen, keyword-only attrs classes named after the server's keys. Meegle adds fields
+over time, so a model keeps every key it does not know in ``extra`` and ``to_dict`` writes them
+back unchanged; a known key the server sent as ``null`` comes back as ``null``, and a key it did
+not send stays absent. A model built by hand omits the fields left at ``None``.
+
+Types mirror the wire: a subtask id the server sends as a string is a ``str`` here, and typed
+accessors (``int_id``, ...) convert where users want another type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+__all__ = ["MeegleModel", "converter", "structure", "structure_list", "to_dict"]
+
+M = TypeVar("M", bound="MeegleModel")
+
+#: The converter every model goes through: ``converter.structure(data, WorkItem)``.
+converter = cattrs.Converter(forbid_extra_keys=False)
+
+_PRIVATE = ("_extra", "_present")
+
+
+@attrs.define(frozen=True, kw_only=True, slots=True)
+class MeegleModel:
+    """Base of every model: keeps the keys it does not know and whether known ones were sent.
+
+    ``extra`` holds the unknown keys (read-only; use ``to_dict`` for the whole object).
+    """
+
+    _extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="extra")
+    _present: frozenset[str] | None = attrs.field(
+        default=None, repr=False, eq=False, alias="present"
+    )
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """Keys the server sent that this version of the library does not model."""
+        return self._extra
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A key by its server name, modelled or not: ``item.get("new_field")``."""
+        if key in self._extra:
+            return self._extra[key]
+        field = attrs.fields_dict(type(self)).get(key)
+        if field is not None and not key.startswith("_"):
+            value = getattr(self, key)
+            return default if value is None else value
+        return default
+
+
+def _model_fields(cls: type) -> list[attrs.Attribute[Any]]:
+    return [a for a in attrs.fields(cls) if a.name not in _PRIVATE]
+
+
+def _structure_factory(cls: type[M]) -> Callable[[Any, type[M]], M]:
+    known = frozenset(a.name for a in _model_fields(cls))
+    inner = make_dict_structure_fn(
+        cls,
+        converter,
+        _extra=override(omit=True),
+        _present=override(omit=True),
+    )
+
+    def structure_model(data: Any, _: type[M]) -> M:
+        if isinstance(data, cls):
+            return data
+        if not isinstance(data, Mapping):
+            raise TypeError(f"{cls.__name__} expects a JSON object, got {type(data).__name__}")
+        instance = inner(data, cls)
+        extra = {k: v for k, v in data.items() if k not in known}
+        present = known.intersection(data)
+        object.__setattr__(instance, "_extra", extra)
+        object.__setattr__(instance, "_present", present)
+        return instance
+
+    return structure_model
+
+
+def _unstructure_factory(cls: type[MeegleModel]) -> Callable[[MeegleModel], dict[str, Any]]:
+    names = [a.name for a in _model_fields(cls)]
+
+    def unstructure_model(obj: MeegleModel) -> dict[str, Any]:
+        present = obj._present
+        out: dict[str, Any] = {}
+        for name in names:
+            value = getattr(obj, name)
+            if value is None and (present is None or name not in present):
+                continue
+            out[name] = converter.unstructure(value)
+        out.update(obj._extra)
+        return out
+
+    return unstructure_model
+
+
+def _is_model(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, MeegleModel)
+
+
+converter.register_structure_hook_factory(_is_model, _structure_factory)
+converter.register_unstructure_hook_factory(_is_model, _unstructure_factory)
+
+
+def structure(data: Any, cls: type[M]) -> M:
+    """Build a ``cls`` from decoded JSON (a dict), keeping unknown keys."""
+    return converter.structure(data, cls)
+
+
+def structure_list(data: Any, cls: type[M]) -> list[M]:
+    """Build a list of ``cls`` from a JSON array; ``null`` gives an empty list."""
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise TypeError(f"expected a JSON array of {cls.__name__}, got {type(data).__name__}")
+    return [converter.structure(item, cls) for item in data]
+
+
+def to_dict(obj: Any) -> Any:
+    """The JSON-ready dict (or list) of a model, with every key the server sent, known or not.
+
+    Works on lists and dicts of models and on any attrs instance the library returns
+    (``client.stats()`` included).
+
+    Example::
+
+        items = await client.work_items.get_details("space", "story", [1, 2])
+        json.dumps(to_dict(items))
+    """
+    return cast(Any, converter.unstructure(obj))
