@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 import aiohttp
 import attrs
 
+from .endpoints._base import EndpointGroup
 from .errors import MeegleValidationError
 from .transport.auth import (
     DEFAULT_TOKEN_INVALID_CODES,
@@ -226,8 +227,9 @@ class MeegleClient:
             await alice.work_items.update("space", "story", 101, pairs)
         """
         copy = object.__new__(type(self))
+        # Endpoint groups are bound to the client that made them: the copy makes its own.
         copy.__dict__.update(
-            {k: v for k, v in self.__dict__.items() if not isinstance(v, _GroupCache)}
+            {k: v for k, v in self.__dict__.items() if not isinstance(v, EndpointGroup)}
         )
         copy._options = CallOptions.make(
             user_key=self._options.user_key if user_key is _UNSET else user_key,
@@ -235,8 +237,6 @@ class MeegleClient:
             max_retries=self._options.max_retries if max_retries is _UNSET else max_retries,
         )
         copy._is_copy = True
-        for name in _GROUP_NAMES:
-            copy.__dict__.pop(name, None)
         return copy
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -368,13 +368,6 @@ class MeegleClient:
         )
 
 
-class _GroupCache:
-    """Marker base for cached endpoint groups, which copies must not share."""
-
-
-_GROUP_NAMES: tuple[str, ...] = ()
-
-
 def normalize_proxy(proxy: str) -> str:
     """Check a proxy URL (``http://host:port``)."""
     if not isinstance(proxy, str) or "://" not in proxy:
@@ -445,6 +438,3 @@ def _make_auth(
             "MEEGLE_USER_TOKEN"
         )
     return plugin
-
-
-_Mode = Literal["plugin", "static", "user"]
