@@ -68,7 +68,7 @@ class RetryPolicy:
 
     def backoff(self, retry_number: int) -> float:
         """Full-jitter wait before retry number ``retry_number`` (1 for the first retry)."""
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** max(0, retry_number - 1)))
+        ceiling = min(self.backoff_max, self.backoff_base * (2.0 ** max(0, retry_number - 1)))
         return float(self.rng()) * ceiling
 
     def wait_before(self, retry_number: int, error: MeegleError) -> float:
