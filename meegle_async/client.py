@@ -258,6 +258,11 @@ class MeegleClient:
         """Whether the client (or the one this copy came from) has been closed."""
         return self._transport.closed
 
+    # -- endpoint groups (built on first use, one set per client or copy) ---------------------
+    # (work_items, resources)
+    # (tasks, fields)
+    # (spaces, users)
+
     # -- calls -------------------------------------------------------------------------------
 
     async def request(
