@@ -16,6 +16,7 @@ The tree::
         ├── MeegleStateConflictError       the item's state forbids it (terminated, done, ...)
         ├── MeegleRateLimitError           throttled (HTTP 429 or a throttling err_code)
         └── MeegleServerError              HTTP 5xx or the server failed internally
+            └── MeeglePaginationError      a cursor or page number that does not advance
 
 Which class an ``err_code`` maps to, and its default message, come from the endpoint specs.
 The same code can mean different things on different endpoints (50006 is a permission error on
@@ -37,6 +38,7 @@ __all__ = [
     "MeegleError",
     "MeegleInvalidParamsError",
     "MeegleNotFoundError",
+    "MeeglePaginationError",
     "MeeglePermissionError",
     "MeegleRateLimitError",
     "MeegleServerError",
@@ -199,6 +201,13 @@ class MeegleRateLimitError(MeegleAPIError):
 
 class MeegleServerError(MeegleAPIError):
     """HTTP 5xx, an unreadable answer, or an internal failure the server reported."""
+
+
+class MeeglePaginationError(MeegleServerError):
+    """The server answered a page whose cursor (or page number) does not move forward.
+
+    Iterators raise this instead of asking for the same page forever.
+    """
 
 
 _AUTH = MeegleAuthenticationError

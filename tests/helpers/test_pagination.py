@@ -1,0 +1,113 @@
+"""The generic page walkers end on every end signal and refuse to loop."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from meegle_async import MeeglePaginationError
+from meegle_async.helpers.pagination import (
+    CursorPage,
+    NumberedPage,
+    iter_cursor,
+    iter_page_numbers,
+)
+from meegle_async.helpers.windows import fixed_windows
+
+
+async def collect(gen) -> list:  # type: ignore[no-untyped-def]
+    return [x async for x in gen]
+
+
+async def test_cursor_walk_follows_has_more_and_ends_on_empty_cursor() -> None:
+    pages = {
+        None: CursorPage([1, 2], "c1", True),
+        "c1": CursorPage([3], "c2", True),
+        "c2": CursorPage([4], "", True),  # real servers end with an empty cursor
+    }
+    asked: list[str | None] = []
+
+    async def fetch(cursor: str | None) -> CursorPage[int]:
+        asked.append(cursor)
+        return pages[cursor]
+
+    assert await collect(iter_cursor(fetch)) == [1, 2, 3, 4]
+    assert asked == [None, "c1", "c2"]
+
+
+async def test_cursor_walk_stops_on_has_more_false_even_with_a_cursor() -> None:
+    async def fetch(cursor: str | None) -> CursorPage[int]:
+        return CursorPage([1], "next", False)
+
+    assert await collect(iter_cursor(fetch)) == [1]
+
+
+async def test_repeated_cursor_raises_instead_of_looping() -> None:
+    async def fetch(cursor: str | None) -> CursorPage[int]:
+        return CursorPage([1], "same", True)
+
+    with pytest.raises(MeeglePaginationError, match="again"):
+        await collect(iter_cursor(fetch, what="get_work_item_change_log"))
+
+
+async def test_cursor_without_has_more_ends_on_empty_page() -> None:
+    calls = []
+
+    async def fetch(cursor: str | None) -> CursorPage[int]:
+        calls.append(cursor)
+        return CursorPage([] if cursor else [1], "x" if not cursor else "y")
+
+    assert await collect(iter_cursor(fetch)) == [1]
+    assert calls == [None, "x"]
+
+
+@pytest.mark.parametrize(
+    ("pages", "expected_calls"),
+    [
+        (
+            {1: NumberedPage([1, 2], 1, 5), 2: NumberedPage([3, 4], 2, 5), 3: NumberedPage([5], 3)},
+            3,
+        ),
+        ({1: NumberedPage([1, 2], 1, 4), 2: NumberedPage([3, 4], 2, 4)}, 2),  # total reached
+        ({1: NumberedPage([1, 2]), 2: NumberedPage([])}, 2),  # empty page
+    ],
+)
+async def test_page_walk_ends_on_total_short_or_empty_page(
+    pages: dict[int, NumberedPage[int]], expected_calls: int
+) -> None:
+    calls = []
+
+    async def fetch(num: int) -> NumberedPage[int]:
+        calls.append(num)
+        return pages[num]
+
+    items = await collect(iter_page_numbers(fetch, page_size=2))
+    assert items == [x for p in pages.values() for x in p.items]
+    assert len(calls) == expected_calls
+
+
+async def test_page_that_does_not_advance_raises() -> None:
+    async def fetch(num: int) -> NumberedPage[int]:
+        return NumberedPage([1, 2], 1)
+
+    with pytest.raises(MeeglePaginationError, match="asked for page 2"):
+        await collect(iter_page_numbers(fetch, page_size=2))
+
+    async def same_items(num: int) -> NumberedPage[int]:
+        return NumberedPage([1, 2])
+
+    with pytest.raises(MeeglePaginationError, match="repeats"):
+        await collect(iter_page_numbers(same_items, page_size=2, key=lambda x: x))
+
+
+def test_fixed_windows_do_not_overlap_and_cover_the_range() -> None:
+    assert fixed_windows(0, 10, 4) == [(0, 4), (5, 9), (10, 10)]
+    start = 1_720_000_000_000
+    end = start + 20 * 86_400_000
+    windows = fixed_windows(start, end, 604_800_000)
+    assert windows[0][0] == start
+    assert windows[-1][1] == end
+    for (a, b), (c, _) in itertools.pairwise(windows):
+        assert b - a <= 604_800_000
+        assert c == b + 1
