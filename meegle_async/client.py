@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import attrs
@@ -77,7 +77,7 @@ class MeegleClient:
             to it (the token's budget is shared with traffic we don't see); ``False`` keeps the
             configured rates fixed.
         max_retries: retries after the first attempt for 429, 5xx, connection errors, timeouts
-            and ``retry_codes`` (4).
+            and ``retry_codes`` (4, or ``retry_policy.max_retries``).
         timeout: seconds per attempt (60), or an ``aiohttp.ClientTimeout``.
         max_concurrency: requests in flight at once, all endpoints together (64).
         retry_codes: err_codes retried with backoff (``{20090}``).
@@ -86,7 +86,11 @@ class MeegleClient:
             (``{10211, 10022}``).
         user_agent_suffix: appended to ``meegle-async/<version> python/<x.y>``.
         proxy: an HTTP proxy URL; ``trust_env`` (default true) also reads ``HTTPS_PROXY``.
-        shared_state: a ``SharedState`` (limiter and token store) shared with other clients.
+        shared_state: ``"redis://host:port/db"`` (needs ``meegle-async[redis]``) or a
+            ``SharedState``: rate limits and the token shared by every process that names it.
+        on_backend_error: when the shared state (Redis) fails: ``"fallback"`` (default) keeps
+            going on an in-process limiter at a conservative share and logs one warning;
+            ``"raise"`` raises ``MeegleBackendError``.
         on_request: called with a ``RequestEvent`` after every attempt (metrics).
         clock: the wall clock used for token expiry (``time.time``); tests pass their own.
         retry_policy: a full ``RetryPolicy`` (overrides ``max_retries`` and ``retry_codes``).
@@ -107,7 +111,7 @@ class MeegleClient:
         default_qps: float = DEFAULT_QPS,
         rate_limits: Mapping[str, float] | None = None,
         adaptive_limits: bool = True,
-        max_retries: int = 4,
+        max_retries: int | None = None,
         timeout: float | aiohttp.ClientTimeout | None = 60.0,
         max_concurrency: int = 64,
         retry_codes: frozenset[int] | set[int] = DEFAULT_RETRY_CODES,
@@ -116,7 +120,8 @@ class MeegleClient:
         user_agent_suffix: str | None = None,
         proxy: str | None = None,
         trust_env: bool = True,
-        shared_state: SharedState | None = None,
+        shared_state: SharedState | str | None = None,
+        on_backend_error: Literal["fallback", "raise"] = "fallback",
         on_request: RequestHook | None = None,
         clock: Callable[[], float] = time.time,
         retry_policy: RetryPolicy | None = None,
@@ -137,12 +142,15 @@ class MeegleClient:
             rates = RateTable(default_qps=default_qps, overrides=dict(rate_limits or {}))
         except ValueError as exc:
             raise MeegleValidationError(str(exc)) from None
-        state = shared_state or SharedState.in_memory()
-        self._options = CallOptions.make(
-            user_key=user_key, timeout=timeout, max_retries=max_retries
-        )
+        state = _resolve_shared_state(shared_state, on_backend_error)
         policy = retry_policy or RetryPolicy(
-            max_retries=max_retries, retry_codes=frozenset(retry_codes)
+            max_retries=4 if max_retries is None else max_retries,
+            retry_codes=frozenset(retry_codes),
+        )
+        self._options = CallOptions.make(
+            user_key=user_key,
+            timeout=timeout,
+            max_retries=policy.max_retries if max_retries is None else max_retries,
         )
         self._transport = Transport(
             base_url=base,
@@ -183,8 +191,8 @@ class MeegleClient:
 
         Reads ``MEEGLE_BASE_URL`` (or ``MEEGLE_DOMAIN``, a bare host such as
         ``project.feishu.cn``), ``MEEGLE_PLUGIN_ID``, ``MEEGLE_PLUGIN_SECRET``,
-        ``MEEGLE_PLUGIN_TOKEN``, ``MEEGLE_USER_KEY``, ``MEEGLE_USER_TOKEN`` and
-        ``MEEGLE_REFRESH_TOKEN``.
+        ``MEEGLE_PLUGIN_TOKEN``, ``MEEGLE_USER_KEY``, ``MEEGLE_USER_TOKEN``,
+        ``MEEGLE_REFRESH_TOKEN`` and ``MEEGLE_REDIS_URL`` (``shared_state``).
         """
         env = os.environ
         kwargs: dict[str, Any] = {}
@@ -202,6 +210,7 @@ class MeegleClient:
             ("MEEGLE_USER_KEY", "user_key"),
             ("MEEGLE_USER_TOKEN", "user_token"),
             ("MEEGLE_REFRESH_TOKEN", "refresh_token"),
+            ("MEEGLE_REDIS_URL", "shared_state"),
         ):
             if env.get(var):
                 kwargs[name] = env[var]
@@ -378,6 +387,32 @@ def normalize_proxy(proxy: str) -> str:
     if not isinstance(proxy, str) or "://" not in proxy:
         raise MeegleValidationError(f"proxy must be a URL such as http://host:3128, not {proxy!r}")
     return proxy
+
+
+def _resolve_shared_state(
+    shared_state: SharedState | str | None, on_backend_error: str
+) -> SharedState:
+    if on_backend_error not in ("fallback", "raise"):
+        raise MeegleValidationError(
+            f'on_backend_error must be "fallback" or "raise", not {on_backend_error!r}'
+        )
+    if shared_state is None:
+        return SharedState.in_memory()
+    if isinstance(shared_state, SharedState):
+        return shared_state
+    if isinstance(shared_state, str) and shared_state.startswith(
+        ("redis://", "rediss://", "unix://")
+    ):
+        try:
+            from .backends.redis import shared_state_from_url
+        except ImportError as exc:
+            raise MeegleValidationError(
+                "shared_state=redis://... needs the redis extra: pip install 'meegle-async[redis]'"
+            ) from exc
+        return shared_state_from_url(shared_state, on_backend_error=on_backend_error)
+    raise MeegleValidationError(
+        f"shared_state must be a redis:// URL or a SharedState, not {type(shared_state).__name__}"
+    )
 
 
 def _secret(value: str | None, name: str) -> Secret | None:
