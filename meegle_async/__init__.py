@@ -34,7 +34,18 @@ from .errors import (
     MeegleTooManyResultsError,
     MeegleValidationError,
 )
-from .models import to_dict
+from .models import (
+    FieldOption,
+    NodeTask,
+    OptionAction,
+    OptionUpdate,
+    SimpleField,
+    SubTask,
+    TaskSearchItem,
+    TaskSearchPage,
+    TeamOption,
+    to_dict,
+)
 from .transport import (
     ClientStats,
     EndpointStats,
@@ -48,6 +59,7 @@ from .transport import (
 __all__ = [
     "ClientStats",
     "EndpointStats",
+    "FieldOption",
     "LimiterBackend",
     "MeegleAPIError",
     "MeegleAuthenticationError",
@@ -65,10 +77,18 @@ __all__ = [
     "MeegleTimeoutError",
     "MeegleTooManyResultsError",
     "MeegleValidationError",
+    "NodeTask",
+    "OptionAction",
+    "OptionUpdate",
     "RawResponse",
     "RequestEvent",
     "RetryPolicy",
     "SharedState",
+    "SimpleField",
+    "SubTask",
+    "TaskSearchItem",
+    "TaskSearchPage",
+    "TeamOption",
     "TokenStore",
     "__version__",
     "to_dict",

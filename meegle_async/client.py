@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import Any, Literal
 
 import aiohttp
 import attrs
 
 from .endpoints._base import EndpointGroup
+from .endpoints.fields import Fields
+from .endpoints.tasks import Tasks
 from .errors import MeegleValidationError
 from .transport.auth import (
     DEFAULT_TOKEN_INVALID_CODES,
@@ -269,7 +272,18 @@ class MeegleClient:
 
     # -- endpoint groups (built on first use, one set per client or copy) ---------------------
     # (work_items, resources)
-    # (tasks, fields)
+    @cached_property
+    def tasks(self) -> Tasks:
+        """Subtasks: search across spaces, details, create, update, complete, rollback, delete
+        (``client.tasks.iter_search(project_keys=["space"])``)."""
+        return Tasks(self._send)
+
+    @cached_property
+    def fields(self) -> Fields:
+        """Field settings: read, create and update custom fields
+        (``client.fields.get_all("space", work_item_type_key="story")``)."""
+        return Fields(self._send)
+
     # (spaces, users)
 
     # -- calls -------------------------------------------------------------------------------
