@@ -164,7 +164,11 @@ class FakeMeegle:
     False: unlimited), ``retry_after`` (``"int"``, ``"float"`` or None: how the 429
     ``Retry-After`` header is written), ``token_ttl`` seconds, ``batch_task_duration``
     seconds, ``latency`` + up to ``latency_jitter`` seconds of network delay before a
-    request is counted, and ``faults``.
+    request is counted, ``faults``, and ``record_requests`` (False keeps no request log,
+    for long benchmarks).
+
+    Besides the 25 spec endpoints it serves ``list_project``, ``get_project_detail``,
+    ``query_work_item_types`` and ``query_user_detail``.
     """
 
     def __init__(
@@ -185,6 +189,7 @@ class FakeMeegle:
         faults: Faults | None = None,
         plugin_id: str = DEFAULT_PLUGIN_ID,
         plugin_secret: str = DEFAULT_PLUGIN_SECRET,
+        record_requests: bool = True,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(f"the fake server binds loopback only, not {host!r}")
@@ -216,6 +221,7 @@ class FakeMeegle:
         self.faults = FaultPlan(faults, seed)
         self.limiter = RateLimiter(rate_limits)
         self.requests: list[RecordedRequest] = []
+        self.record_requests = record_requests
         self.throttled: dict[str, int] = {}
         self.token_requests = 0
         self._idem: dict[tuple[str, str, str], tuple[bytes, str]] = {}
@@ -336,7 +342,8 @@ class FakeMeegle:
                 rec.body = json.loads(raw)
             except ValueError:
                 rec.body = None
-        self.requests.append(rec)
+        if self.record_requests:
+            self.requests.append(rec)
         return rec
 
     def _json(
@@ -702,6 +709,26 @@ class FakeMeegle:
                 self.h_field_update,
                 True,
             ),
+        ]
+        # Beyond the 25 spec endpoints: the space and user look-ups a sync job starts with
+        # (shapes from the official SDKs' models), named after the Go SDK's methods.
+        table += [
+            ("list_project", "POST", "/open_api/projects", self.h_projects, False),
+            (
+                "get_project_detail",
+                "POST",
+                "/open_api/projects/detail",
+                self.h_project_detail,
+                False,
+            ),
+            (
+                "query_work_item_types",
+                "GET",
+                "/open_api/{project_key}/work_item/all-types",
+                self.h_work_item_types,
+                False,
+            ),
+            ("query_user_detail", "POST", "/open_api/user/query", self.h_users, False),
         ]
         return [_Route(n, m, p, h, w) for n, m, p, h, w in table]
 
@@ -1672,6 +1699,53 @@ class FakeMeegle:
             ctx.actor,
         )
         return {}
+
+    # ------------------------------------------------- space and user handlers
+    def h_projects(self, ctx: Ctx) -> Any:
+        """list_project (``POST /open_api/projects``): the project keys of every space."""
+        return list(self.store.spaces)
+
+    def h_project_detail(self, ctx: Ctx) -> Any:
+        """get_project_detail: a mapping project key → {project_key, name, simple_name, …}."""
+        body = rules.body_dict(ctx.body)
+        keys = (rules.str_list(body, "project_keys") or []) + [
+            self.store.simple_names[n]
+            for n in rules.str_list(body, "simple_names") or []
+            if n in self.store.simple_names
+        ]
+        return {
+            space.project_key: {
+                "project_key": space.project_key,
+                "name": space.name,
+                "simple_name": space.simple_name,
+                "administrators": [self.user_key],
+            }
+            for key in keys
+            if (space := self.store.spaces.get(key)) is not None
+        }
+
+    def h_work_item_types(self, ctx: Ctx) -> Any:
+        """query_work_item_types (``GET /open_api/{project_key}/work_item/all-types``)."""
+        space = self.store.space(ctx.match["project_key"])
+        return [
+            {
+                "type_key": t.key,
+                "name": t.name,
+                "is_disable": 1 if t.disabled else 2,
+                "api_name": t.key,
+                "enable_model_resource_lib": t.resource_enabled,
+            }
+            for t in space.types.values()
+        ]
+
+    def h_users(self, ctx: Ctx) -> Any:
+        """query_user_detail (``POST /open_api/user/query``) by user_keys or emails."""
+        body = rules.body_dict(ctx.body)
+        keys = set(rules.str_list(body, "user_keys") or [])
+        emails = set(rules.str_list(body, "emails") or [])
+        return [
+            u for u in self.store.users.values() if u["user_key"] in keys or u["email"] in emails
+        ]
 
     # --------------------------------------------------------- field handlers
     def h_fields(self, ctx: Ctx) -> Any:

@@ -50,8 +50,30 @@ def stories(fake: FakeMeegle) -> list[WorkItem]:
     ]
 
 
+EXTRA_ENDPOINTS = {
+    "list_project",
+    "get_project_detail",
+    "query_work_item_types",
+    "query_user_detail",
+}
+
+
 async def test_route_table_covers_the_specs(fake: FakeMeegle) -> None:
-    assert {r.name for r in fake.routes} == SPEC_ENDPOINTS
+    assert {r.name for r in fake.routes} == SPEC_ENDPOINTS | EXTRA_ENDPOINTS
+
+
+async def test_space_and_user_lookups(api: Api, fake: FakeMeegle) -> None:
+    assert await api.data("POST", "/open_api/projects", json={}) == [
+        fake.project_key,
+        fake.second_project_key,
+    ]
+    detail = await api.data("POST", "/open_api/projects/detail", json={"simple_names": ["demo"]})
+    assert detail[fake.project_key]["simple_name"] == fake.simple_name
+    types = await api.data("GET", f"/open_api/{fake.simple_name}/work_item/all-types")
+    assert {t["type_key"]: t["enable_model_resource_lib"] for t in types}["component"] is True
+    (user,) = await api.data("POST", "/open_api/user/query", json={"user_keys": [fake.user_key]})
+    assert user["user_key"] == fake.user_key
+    assert user["name_en"] == "Demo User"
 
 
 async def test_work_item_endpoints(api: Api, fake: FakeMeegle) -> None:
