@@ -106,11 +106,20 @@ def _check_option_labels(options: Sequence[Mapping[str, Any]], name: str) -> Non
             _check_option_labels(children, f"{where}.children")
 
 
-def _check_option_updates(
-    items: Sequence[Mapping[str, Any]], name: str, *, action_required: bool
-) -> None:
-    for i, item in enumerate(items):
+def _check_option_updates(items: Sequence[Any], name: str, *, action_required: bool) -> None:
+    # Checked on the caller's values, before the model coerces them (``True`` would become 1).
+    for i, raw in enumerate(items):
         where = f"{name}[{i}]"
+        if isinstance(raw, OptionUpdate):
+            item: Mapping[str, Any] = {
+                k: getattr(raw, k) for k in ("label", "value", "action", "children")
+            }
+        elif isinstance(raw, Mapping):
+            item = raw
+        else:
+            raise MeegleValidationError(
+                f"{where} must be an OptionUpdate or a dict, not {type(raw).__name__}"
+            )
         action = item.get("action")
         if action is None:
             if action_required:
@@ -446,8 +455,11 @@ class Fields(EndpointGroup):
         if field_name is not None:
             body["field_name"] = _text(field_name, "field_name", limit=FIELD_TEXT_MAX_CHARS)
         if field_value is not None:
-            updates = input_json_list(field_value, OptionUpdate, name="field_value")
-            _check_option_updates(updates, "field_value", action_required=True)
+            given = (
+                field_value if isinstance(field_value, (str, bytes, Mapping)) else list(field_value)
+            )
+            updates = input_json_list(given, OptionUpdate, name="field_value")
+            _check_option_updates(given, "field_value", action_required=True)
             body["field_value"] = updates
         _common_inputs(
             body,
