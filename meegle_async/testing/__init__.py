@@ -22,7 +22,11 @@ Usage::
             ) as resp:
                 token = (await resp.json())["data"]["token"]
             headers = {"X-Plugin-Token": token, "X-User-Key": fake.user_key}
-            ids = [i.id for i in fake.store.items.values() if i.type_key == "story"][:50]
+            ids = [
+                i.id
+                for i in fake.store.items.values()
+                if i.type_key == "story" and i.project_key == fake.project_key
+            ][:50]
             async with http.post(
                 f"{fake.base_url}/open_api/{fake.project_key}/work_item/story/query",
                 json={"work_item_ids": ids},
