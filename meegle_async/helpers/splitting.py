@@ -133,9 +133,10 @@ async def iter_created_at_windows(
     pending = [(start_ms, end_ms)]
     while pending:
         lo, hi = pending.pop()
-        pages = fetch_window(lo, hi)
+        pages: AsyncIterator[T] | None = None
         yielded = 0
         try:
+            pages = fetch_window(lo, hi)
             async for item in pages:
                 if seen is not None and key is not None:
                     ident = key(item)
@@ -172,6 +173,7 @@ async def iter_created_at_windows(
             pending.append((mid + 1, hi))
             pending.append((lo, mid))
         finally:
+            # Close a window's walk at once (an early stop, a refusal), not at garbage collection.
             aclose = getattr(pages, "aclose", None)
             if aclose is not None:
                 await aclose()

@@ -510,7 +510,8 @@ class SubtaskSearchServer:
 
     CAP = 5000
 
-    def __init__(self, created: list[int]) -> None:
+    def __init__(self, created: list[int], *, clamp: int | None = None) -> None:
+        self.clamp = clamp
         self.rows = sorted((t, str(90_000 + i)) for i, t in enumerate(created))
         self.stamps = [t for t, _ in self.rows]
         self.refused = 0
@@ -530,6 +531,8 @@ class SubtaskSearchServer:
             return fail(20094, "Search result exceeds 5000")
         page_num = body.get("page_num", 1)
         page_size = body.get("page_size", 50)
+        if self.clamp is not None:
+            page_size = min(page_size, self.clamp)  # a silent server-side maximum
         start = first + (page_num - 1) * page_size
         rows = self.rows[start : min(start + page_size, last)]
         data = [search_item(task_id, created=t) for t, task_id in rows]
@@ -612,3 +615,18 @@ async def test_iter_search_raises_when_one_millisecond_exceeds_the_cap(
             pass
     assert info.value.endpoint == "get_task_list_across_space"
     assert server.refused == 4  # [T0, T0+7], [T0, T0+3], [T0+2, T0+3], [T0+3, T0+3]
+
+
+async def test_iter_search_follows_a_server_that_serves_smaller_pages_than_asked(
+    stub: Stub, client: MeegleClient
+) -> None:
+    server = SubtaskSearchServer([T0 + i for i in range(5400)], clamp=100)
+    stub.handler = server
+    got = [
+        item.task_id
+        async for item in client.tasks.iter_search(
+            created_at={"start": T0, "end": T0 + 10_000}, page_size=500
+        )
+    ]
+    assert sorted(got) == sorted(task_id for _, task_id in server.rows)
+    assert len(set(got)) == len(got) == 5400
