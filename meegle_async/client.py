@@ -404,7 +404,7 @@ def normalize_proxy(proxy: str) -> str:
 
 
 def _resolve_shared_state(
-    shared_state: SharedState | str | None, on_backend_error: str
+    shared_state: SharedState | str | None, on_backend_error: Literal["fallback", "raise"]
 ) -> SharedState:
     if on_backend_error not in ("fallback", "raise"):
         raise MeegleValidationError(

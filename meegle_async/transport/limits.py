@@ -40,7 +40,9 @@ __all__ = [
     "LimiterBackend",
     "MemoryLimiterBackend",
     "Permit",
+    "RateSource",
     "RateTable",
+    "current_rate",
 ]
 
 #: Requests per second per token for every endpoint not in ``DEFAULT_RATE_LIMITS``.
@@ -100,14 +102,27 @@ class Permit:
         await self._answered.wait()
 
 
+#: A rate in requests per second, or a function returning the current one.
+RateSource = float | Callable[[], float]
+
+
+def current_rate(rate: RateSource) -> float:
+    """The rate now, from a number or a function; refuses anything but a positive number."""
+    value = rate() if callable(rate) else rate
+    if not value > 0:
+        raise ValueError(f"rate must be positive, got {value!r}")
+    return float(value)
+
+
 @runtime_checkable
 class LimiterBackend(Protocol):
     """Where the limiter state of each key lives. Keys look like ``<token id>:<endpoint>``.
 
-    ``rate`` is passed on every call because the adaptive rate may change it between calls.
+    ``rate`` is a number, or a function that gives the current rate: adaptive limits change it
+    while calls wait, so a backend reads it when it grants, not when the caller started waiting.
     """
 
-    async def acquire(self, key: str, rate: float) -> Permit:
+    async def acquire(self, key: str, rate: RateSource) -> Permit:
         """Wait until one more request of ``key`` keeps the contract at ``rate``, then grant it."""
         ...
 
@@ -153,27 +168,32 @@ class MemoryLimiterBackend:
             state = self._states[key] = _KeyState()
         return state
 
-    async def acquire(self, key: str, rate: float) -> Permit:
+    async def acquire(self, key: str, rate: RateSource) -> Permit:
         """Wait for any pause, the sliding window and the pacing; then grant one request."""
-        if not rate > 0:
-            raise ValueError(f"rate must be positive, got {rate!r}")
+        current_rate(rate)  # refuse a bad rate before waiting
         state = self._state(key)
-        capacity = max(1, math.floor(rate + 1e-9))
         started = self._clock()
         # The lock lines waiters up in arrival order; each waits out its own turn in it.
         async with state.lock:
-            await self._wait_for_window(state, capacity)
-            if state.bucket is None or state.bucket_rate != rate:
-                # A new rate (adaptive limits) starts a fresh bucket, which would grant at once:
-                # keep the new spacing from the last grant first.
-                state.bucket = AsyncLimiter(1, 1.0 / rate)
-                state.bucket_rate = rate
-                gap = state.last_grant + 1.0 / rate - self._clock()
-                if gap > 0:
-                    await asyncio.sleep(gap)
-            await state.bucket.acquire()
-            # A throttled answer may have paused the key while we were being paced.
-            await self._wait_for_window(state, capacity)
+            while True:
+                # Read the rate now: it may have dropped while this call waited for the lock.
+                qps = current_rate(rate)
+                capacity = max(1, math.floor(qps + 1e-9))
+                await self._wait_for_window(state, capacity)
+                if state.bucket is None or state.bucket_rate != qps:
+                    # A new rate starts a fresh bucket, which would grant at once: keep the
+                    # new spacing from the last grant first.
+                    state.bucket = AsyncLimiter(1, 1.0 / qps)
+                    state.bucket_rate = qps
+                    gap = state.last_grant + 1.0 / qps - self._clock()
+                    if gap > 0:
+                        await asyncio.sleep(gap)
+                        continue
+                await state.bucket.acquire()
+                # A throttled answer may have paused the key, or lowered the rate, meanwhile.
+                if current_rate(rate) < qps or self._clock() < state.paused_until:
+                    continue
+                break
             granted = self._clock()
             state.last_grant = granted
             permit = Permit(key=key, waited=granted - started, granted_at=granted)
@@ -217,17 +237,17 @@ class AdaptiveRate:
     """The rate a key currently allows itself: AIMD below the configured ceiling.
 
     A throttled answer, although the limiter kept to its rate, means the token's budget is shared
-    with traffic we do not see: the rate drops multiplicatively (at most once per ``cooldown``, so
-    one burst of 429s counts once). Each clean stretch of about one second of traffic raises it by
-    ``step`` again, never above ``ceiling``.
+    with traffic we do not see: the rate drops multiplicatively. Only answers to requests granted
+    *after* the last drop count, so a burst of 429s for requests already on their way at the old
+    rate lowers it once (TCP's "once per window"). Each clean stretch of about one second of
+    traffic raises the rate by ``step`` again, never above ``ceiling``.
     """
 
     ceiling: float
     rate: float = attrs.field()
-    decrease: float = 0.7
-    step: float = 0.5
+    decrease: float = 0.75
+    step: float = 0.25
     floor: float = 0.2
-    cooldown: float = 1.0
     _clean: int = 0
     _last_decrease: float = -math.inf
 
@@ -235,9 +255,13 @@ class AdaptiveRate:
     def _rate_default(self) -> float:
         return self.ceiling
 
-    def on_throttled(self, now: float) -> None:
-        """Lower the rate after a throttled answer."""
-        if now - self._last_decrease < self.cooldown:
+    def current(self) -> float:
+        """The rate now (a ``RateSource`` for the limiter backends)."""
+        return self.rate
+
+    def on_throttled(self, now: float, granted_at: float = math.inf) -> None:
+        """Lower the rate after a throttled answer to a request granted at ``granted_at``."""
+        if granted_at < self._last_decrease:
             return
         self._last_decrease = now
         self._clean = 0

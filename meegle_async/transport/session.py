@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+import math
 import sys
 import time
 import uuid
@@ -268,11 +269,14 @@ class Transport:
             status: int | None = None
             log_id: str | None = None
             token: str | None = None
+            granted_at = math.inf
             try:
                 token = await self.auth.token()
                 headers = self._headers(token, options.user_key, idem, body is not None)
-                qps = rate.rate if rate is not None else self.rates.qps(endpoint)
-                permit = await self.limiter.acquire(key, qps)
+                permit = await self.limiter.acquire(
+                    key, rate.current if rate is not None else self.rates.qps(endpoint)
+                )
+                granted_at = permit.granted_at
                 stats.limiter_wait_seconds += permit.waited
                 started = time.monotonic()
                 try:
@@ -317,7 +321,7 @@ class Transport:
                 if throttled:
                     stats.throttled += 1
                     if rate is not None:
-                        rate.on_throttled(time.monotonic())
+                        rate.on_throttled(time.monotonic(), granted_at)
                     # Everyone waiting on this endpoint waits out the server's request.
                     await self.limiter.pause(key, self.retry.wait_before(retries + 1, error))
                 if retries >= options.max_retries or not self.retry.is_retryable(error):

@@ -161,15 +161,15 @@ def test_rate_table_merges_overrides_over_the_built_in_table() -> None:
 
 def test_adaptive_rate_drops_on_throttling_and_climbs_back_additively() -> None:
     rate = AdaptiveRate(ceiling=15)
-    rate.on_throttled(now=0.0)
-    assert rate.rate == pytest.approx(10.5)
-    rate.on_throttled(now=0.5)  # the same burst of 429s counts once
-    assert rate.rate == pytest.approx(10.5)
-    rate.on_throttled(now=2.0)
-    assert rate.rate == pytest.approx(7.35)
-    for _ in range(8):
+    rate.on_throttled(now=1.0, granted_at=0.9)
+    assert rate.rate == pytest.approx(11.25)
+    rate.on_throttled(now=1.1, granted_at=0.95)  # sent at the old rate: the same burst
+    assert rate.rate == pytest.approx(11.25)
+    rate.on_throttled(now=2.0, granted_at=1.5)  # sent at the new rate and still throttled
+    assert rate.rate == pytest.approx(8.4375)
+    for _ in range(9):
         rate.on_success()
-    assert rate.rate == pytest.approx(7.85)
+    assert rate.rate == pytest.approx(8.6875)
     for _ in range(10_000):
         rate.on_success()
     assert rate.rate == 15  # never above the configured rate
