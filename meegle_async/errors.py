@@ -5,6 +5,7 @@ The tree::
     MeegleError                            base of everything below
     ├── MeegleValidationError (ValueError) bad input, refused before anything is sent
     ├── MeegleTimeoutError (TimeoutError)  a request or a polling helper ran out of time
+    ├── MeegleBatchUpdateError             batch-update tasks ended with failures (``result``)
     ├── MeegleConnectionError              the network failed on every attempt
     ├── MeegleBackendError                 the shared-state backend (Redis) failed
     └── MeegleAPIError                     the server said no (err_code, HTTP 4xx/5xx, bad body)
@@ -34,6 +35,7 @@ __all__ = [
     "MeegleAPIError",
     "MeegleAuthenticationError",
     "MeegleBackendError",
+    "MeegleBatchUpdateError",
     "MeegleConnectionError",
     "MeegleError",
     "MeegleInvalidParamsError",
@@ -77,6 +79,27 @@ class MeegleTimeoutError(MeegleError, TimeoutError):
         super().__init__(message)
         self.endpoint = endpoint
         self.progress = progress
+
+
+class MeegleBatchUpdateError(MeegleError):
+    """Batch-update tasks ended in something other than full success.
+
+    Raised by ``BatchUpdateResult.raise_for_failures()``. The calls themselves succeeded (the
+    server accepted every task), so this is not a ``MeegleAPIError``: the tasks reported failed
+    work items, or ended ``FAILED``, ``CANCELED`` or ``NOT_EXIST``. ``result`` is the whole
+    ``BatchUpdateResult`` (``failed_ids``, ``error_scenes``, ``not_updated_ids``, ...).
+    """
+
+    def __init__(self, message: str, *, result: Any = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_batch_error, (str(self), self.result))
+
+
+def _rebuild_batch_error(message: str, result: Any) -> MeegleBatchUpdateError:
+    return MeegleBatchUpdateError(message, result=result)
 
 
 class MeegleConnectionError(MeegleError):

@@ -102,7 +102,10 @@ class Stub:
         if self.valid_tokens is not None:
             self.valid_tokens.add(token)
         return web.json_response(
-            {"error": {"code": 0, "msg": ""}, "data": {"token": token, "expire_time": self.token_ttl}}
+            {
+                "error": {"code": 0, "msg": ""},
+                "data": {"token": token, "expire_time": self.token_ttl},
+            }
         )
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:

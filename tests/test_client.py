@@ -1,4 +1,4 @@
-"""The client surface: lifecycle, with_options, raw access, stats, identity, logging, adaptive limits."""
+"""The client surface: lifecycle, copies, raw access, stats, identity, logs, adaptive limits."""
 
 from __future__ import annotations
 

@@ -16,6 +16,8 @@ __all__ = [
     "Pagination",
     "RoleOwner",
     "Schedule",
+    "SearchGroup",
+    "SearchParam",
     "input_json",
     "input_json_list",
 ]
@@ -70,6 +72,36 @@ class Pagination(MeegleModel):
     page_size: int | None = None
     total: int | None = None
     search_after: str | None = None
+
+
+@attrs.define(frozen=True, kw_only=True, slots=True)
+class SearchParam(MeegleModel):
+    """One search condition: a field (``param_key``), an ``operator`` and a ``value``.
+
+    Example::
+
+        SearchParam(param_key="created_at", operator=">", value=1719878400000)
+    """
+
+    param_key: str | None = None
+    value: Any = None
+    operator: str | None = None
+    pre_operator: str | None = None
+    value_search_groups: SearchGroup | None = None
+
+
+@attrs.define(frozen=True, kw_only=True, slots=True)
+class SearchGroup(MeegleModel):
+    """Search conditions joined by ``conjunction`` (``AND`` or ``OR``), nestable.
+
+    Example::
+
+        SearchGroup(conjunction="AND", search_params=[SearchParam(...)], search_groups=[...])
+    """
+
+    conjunction: str | None = None
+    search_params: list[SearchParam] | None = None
+    search_groups: list[SearchGroup] | None = None
 
 
 def input_json(value: Any, cls: type[M], *, name: str) -> dict[str, Any]:
