@@ -13,7 +13,9 @@ import attrs
 
 from .endpoints._base import EndpointGroup
 from .endpoints.fields import Fields
+from .endpoints.resources import Resources
 from .endpoints.tasks import Tasks
+from .endpoints.work_items import WorkItems
 from .errors import MeegleValidationError
 from .transport.auth import (
     DEFAULT_TOKEN_INVALID_CODES,
@@ -271,7 +273,18 @@ class MeegleClient:
         return self._transport.closed
 
     # -- endpoint groups (built on first use, one set per client or copy) ---------------------
-    # (work_items, resources)
+    @cached_property
+    def work_items(self) -> WorkItems:
+        """Work items: details, create, update, delete, abort/resume, freeze, compound fields,
+        batch updates and the change log (``client.work_items.get_details(...)``)."""
+        return WorkItems(self._send)
+
+    @cached_property
+    def resources(self) -> Resources:
+        """The work item resource library: details, update, search, create, create work items
+        from it (``client.resources.iter_search(...)``)."""
+        return Resources(self._send)
+
     @cached_property
     def tasks(self) -> Tasks:
         """Subtasks: search across spaces, details, create, update, complete, rollback, delete

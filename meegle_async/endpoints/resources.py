@@ -1,0 +1,422 @@
+"""``client.resources``: the work item resource library (reusable resource instances)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any
+
+from ..errors import MeegleValidationError
+from ..helpers.chunking import gather_chunks, in_input_order, unique_ids, validate_id, validate_ids
+from ..helpers.pagination import CursorPage, iter_cursor
+from ..models.base import structure, structure_list
+from ..models.common import FieldValuePair, SearchGroup, input_json, input_json_list
+from ..models.resources import (
+    CreateFromResourceResult,
+    DataSource,
+    ResourceInstance,
+    ResourceSearchItem,
+    ResourceSearchPage,
+)
+from ..models.work_items import Expand
+from ._base import EndpointGroup
+from .work_items import (
+    _CREATE_FORBIDDEN,
+    _bad_answer,
+    _check_fields,
+    _expand_json,
+    _int_answer,
+    _pairs_json,
+    _positive_int,
+    _text,
+)
+
+__all__ = ["MAX_FIELD_SELECTED", "Resources"]
+
+#: ``field_selected`` takes at most this many field keys.
+MAX_FIELD_SELECTED = 20
+_CONJUNCTIONS = ("AND", "OR")
+
+
+def _check_group(group: Mapping[str, Any], path: str) -> None:
+    conjunction = group.get("conjunction")
+    if conjunction not in _CONJUNCTIONS:
+        raise MeegleValidationError(f"{path}.conjunction must be AND or OR, not {conjunction!r}")
+    for i, param in enumerate(group.get("search_params") or ()):
+        nested = param.get("value_search_groups") if isinstance(param, Mapping) else None
+        if isinstance(nested, Mapping):
+            _check_group(nested, f"{path}.search_params[{i}].value_search_groups")
+    for i, sub in enumerate(group.get("search_groups") or ()):
+        if isinstance(sub, Mapping):
+            _check_group(sub, f"{path}.search_groups[{i}]")
+
+
+class Resources(EndpointGroup):
+    """The work item resource library: details, update, search, create, create items from it
+    (``client.resources``)."""
+
+    async def get_details(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_ids: Iterable[int | str],
+        *,
+        fields: Iterable[str] | None = None,
+        expand: Expand | Mapping[str, Any] | None = None,
+    ) -> list[ResourceInstance]:
+        """Resource instances by id: any number of ids, 50 a request, results in input order.
+
+        ``POST /open_api/work_item/resource/query``
+
+        Args:
+            project_key: the space's project_key.
+            work_item_type_key: the instances' type.
+            work_item_ids: ids (ints or digit strings); an empty list returns ``[]``.
+            fields: field keys to return (all when left out); ``-key`` leaves one out, not
+                mixed with plain keys.
+            expand: an ``Expand`` (or dict).
+
+        Returns:
+            The resource instances found, in the order of ``work_item_ids``; ids that are not
+            resource instances are left out by the server (compare lengths to know).
+
+        Raises:
+            MeegleNotFoundError: an id does not exist (30005).
+            MeegleInvalidParamsError: bad ids (20005).
+        """
+        project_key = _text(project_key, "project_key")
+        work_item_type_key = _text(work_item_type_key, "work_item_type_key")
+        ids = validate_ids(work_item_ids)
+        base: dict[str, Any] = {
+            "project_key": project_key,
+            "work_item_type_key": work_item_type_key,
+        }
+        checked = _check_fields(fields)
+        if checked is not None:
+            base["fields"] = checked
+        expand_json = _expand_json(expand)
+        if expand_json is not None:
+            base["expand"] = expand_json
+
+        async def fetch(chunk: list[int]) -> list[ResourceInstance]:
+            resp = await self._request(
+                "get_work_item_resource_instance_detail",
+                "POST",
+                "/open_api/work_item/resource/query",
+                json={**base, "work_item_ids": chunk},
+                write=False,
+            )
+            return structure_list(resp.data, ResourceInstance)
+
+        pages = await gather_chunks(unique_ids(ids), fetch)
+        return in_input_order(ids, (r for page in pages for r in page), key=_instance_id)
+
+    async def update(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_id: int | str,
+        update_fields: Iterable[FieldValuePair | Mapping[str, Any]],
+        *,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Overwrite resource fields of a resource instance (other fields and roles are ignored).
+
+        ``POST /open_api/work_item/resource/update``
+
+        Raises:
+            MeegleValidationError: no fields, a field twice.
+            MeegleInvalidParamsError: a non-resource field (1000053593), a bad format
+                (1000050183).
+            MeegleNotFoundError: wrong space, type or id (30014).
+
+        Example::
+
+            await client.resources.update("space", "component", 501, [
+                {"field_key": "description", "field_value": "v2"},
+            ])
+        """
+        pairs = _pairs_json(update_fields, "update_fields", required=True)
+        await self._request(
+            "update_work_item_resource_instance",
+            "POST",
+            "/open_api/work_item/resource/update",
+            json={
+                "project_key": _text(project_key, "project_key"),
+                "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+                "work_item_id": validate_id(work_item_id),
+                "update_fields": pairs,
+            },
+            write=True,
+            idempotency_key=idempotency_key,
+        )
+
+    async def search(
+        self,
+        data_sources: Iterable[DataSource | Mapping[str, Any]],
+        search_group: SearchGroup | Mapping[str, Any],
+        *,
+        field_selected: Iterable[str] | None = None,
+        page_size: int | None = None,
+        search_after: str | None = None,
+        features: Mapping[str, str] | None = None,
+    ) -> ResourceSearchPage:
+        """One page of resource instances matching ``search_group``.
+
+        ``POST /open_api/work_item/resource/search/params``
+
+        Args:
+            data_sources: where to look: ``DataSource(project_key=..., work_item_type_keys=...)``
+                or dicts; ``work_item_type_keys`` is ONE type key (a string).
+            search_group: the conditions (``SearchGroup`` or dict), ``conjunction`` AND or OR;
+                only creation/update time and people, space, resource id and repository
+                config can be searched.
+            field_selected: up to 20 field keys to return (only ``work_item_id`` otherwise).
+            page_size: results per page (sent as ``pagination.page_size``).
+            search_after: the previous page's ``pagination.search_after`` cursor.
+            features: extended options such as ``{"FindAborted": "true"}``.
+
+        Returns:
+            ``ResourceSearchPage``: ``data`` (``ResourceSearchItem``) and ``pagination``;
+            ``page.next_search_after`` is ``None`` on the last page.
+
+        Raises:
+            MeegleValidationError: no data source, a list as ``work_item_type_keys``, a bad
+                conjunction, more than 20 ``field_selected``.
+            MeegleInvalidParamsError: an unsupported search param, value or operator (20068,
+                20069, 20063).
+
+        Example::
+
+            page = await client.resources.search(
+                [{"project_key": "space", "work_item_type_keys": "component"}],
+                {"conjunction": "AND", "search_params": [
+                    {"param_key": "created_at", "operator": ">", "value": 1719878400000},
+                ]},
+                field_selected=["name"], page_size=50,
+            )
+        """
+        body = _search_body(data_sources, search_group, field_selected, page_size, features)
+        return await self._search_page(body, _cursor(search_after))
+
+    def iter_search(
+        self,
+        data_sources: Iterable[DataSource | Mapping[str, Any]],
+        search_group: SearchGroup | Mapping[str, Any],
+        *,
+        field_selected: Iterable[str] | None = None,
+        page_size: int | None = None,
+        search_after: str | None = None,
+        features: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[ResourceSearchItem]:
+        """Every resource instance matching ``search_group``, following ``search_after``.
+
+        ``POST /open_api/work_item/resource/search/params``, page after page, until the server
+        sends an empty cursor or an empty page. The arguments are ``search``'s and are checked
+        when this is called, before anything is sent.
+
+        Raises:
+            MeeglePaginationError: the server repeated a cursor (instead of looping forever).
+
+        Example::
+
+            async for item in client.resources.iter_search(sources, group, page_size=100):
+                print(item.work_item_id)
+        """
+        body = _search_body(data_sources, search_group, field_selected, page_size, features)
+        start = _cursor(search_after)
+
+        async def fetch(cursor: str | None) -> CursorPage[ResourceSearchItem]:
+            page = await self._search_page(body, cursor)
+            return CursorPage(page.items, page.next_search_after)
+
+        return iter_cursor(fetch, start=start, what="search_work_item_resource_instances")
+
+    async def _search_page(
+        self, body: Mapping[str, Any], search_after: str | None
+    ) -> ResourceSearchPage:
+        payload = dict(body)
+        if search_after is not None:
+            payload["pagination"] = {**payload.get("pagination", {}), "search_after": search_after}
+        resp = await self._request(
+            "search_work_item_resource_instances",
+            "POST",
+            "/open_api/work_item/resource/search/params",
+            json=payload,
+            write=False,
+        )
+        return structure({"data": resp.data, "pagination": resp.pagination}, ResourceSearchPage)
+
+    async def create(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        *,
+        template_id: int | None = None,
+        field_value_pairs: Iterable[FieldValuePair | Mapping[str, Any]] | None = None,
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Create a resource instance in the resource library; returns its id.
+
+        ``POST /open_api/work_item/resource/create_work_item``
+
+        Args:
+            project_key: the space's project_key.
+            work_item_type_key: a type with the resource library enabled.
+            template_id: the process template (the type's first when left out).
+            field_value_pairs: initial values (as for ``work_items.create``), each field once.
+
+        Returns:
+            The new resource work item's id (``data.work_item_id``).
+
+        Raises:
+            MeegleInvalidParamsError: the type has no resource library (1000053507).
+
+        Example::
+
+            rid = await client.resources.create("space", "component", field_value_pairs=[
+                {"field_key": "name", "field_value": "Button"},
+            ])
+        """
+        body: dict[str, Any] = {
+            "project_key": _text(project_key, "project_key"),
+            "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+        }
+        if template_id is not None:
+            body["template_id"] = _positive_int(template_id, "template_id")
+        pairs = _pairs_json(field_value_pairs, "field_value_pairs")
+        if pairs is not None:
+            body["field_value_pairs"] = pairs
+        resp = await self._request(
+            "create_work_item_resource_repository",
+            "POST",
+            "/open_api/work_item/resource/create_work_item",
+            json=body,
+            write=True,
+            idempotency_key=idempotency_key,
+        )
+        return _int_answer(resp, "create_work_item_resource_repository", key="work_item_id")
+
+    async def create_work_item(
+        self,
+        project_key: str,
+        resource_work_item_id: int | str,
+        *,
+        work_item_type_key: str,
+        name: str | None = None,
+        template_id: int | None = None,
+        field_value_pairs: Iterable[FieldValuePair | Mapping[str, Any]] | None = None,
+        idempotency_key: str | None = None,
+    ) -> CreateFromResourceResult:
+        """Create a work item from a resource instance (its resource fields are copied).
+
+        ``POST /open_api/work_item/resource/{project_key}/{work_item_id}/create_instance``
+
+        Args:
+            project_key: the space's project_key or simple_name.
+            resource_work_item_id: the resource instance to create from (the path's
+                ``work_item_id``).
+            work_item_type_key: the type to create; must match the resource's type.
+            name: the title (ignored when ``name`` is a resource field; never inside the pairs).
+            template_id: the process template (never inside the pairs).
+            field_value_pairs: other fields, each once.
+
+        Returns:
+            ``CreateFromResourceResult``: ``work_item_id`` of the new item and
+            ``ignore_create_info`` (fields and roles the server ignored).
+
+        Raises:
+            MeegleInvalidParamsError: pairs that do not fit the field (20006).
+
+        Example::
+
+            result = await client.resources.create_work_item(
+                "space", 501, work_item_type_key="story", name="Button for checkout",
+            )
+            print(result.work_item_id, result.ignore_create_info)
+        """
+        body: dict[str, Any] = {
+            "work_item_type_key": _text(work_item_type_key, "work_item_type_key")
+        }
+        if name is not None:
+            body["name"] = _text(name, "name")
+        if template_id is not None:
+            body["template_id"] = _positive_int(template_id, "template_id")
+        pairs = _pairs_json(field_value_pairs, "field_value_pairs", forbidden=_CREATE_FORBIDDEN)
+        if pairs is not None:
+            body["field_value_pairs"] = pairs
+        resp = await self._request(
+            "create_work_item_through_resources",
+            "POST",
+            "/open_api/work_item/resource/{project_key}/{work_item_id}/create_instance",
+            path_params={
+                "project_key": _text(project_key, "project_key"),
+                "work_item_id": validate_id(resource_work_item_id, name="resource_work_item_id"),
+            },
+            json=body,
+            write=True,
+            idempotency_key=idempotency_key,
+        )
+        if not isinstance(resp.data, Mapping):
+            raise _bad_answer(resp, "create_work_item_through_resources", "expected an object")
+        return structure(resp.data, CreateFromResourceResult)
+
+
+def _instance_id(instance: ResourceInstance) -> int:
+    # Instances without an id cannot match a requested id; -1 never does.
+    return instance.id if instance.id is not None else -1
+
+
+def _cursor(search_after: str | None) -> str | None:
+    if search_after is None:
+        return None
+    if not isinstance(search_after, str):
+        raise MeegleValidationError(f"search_after must be a string cursor, not {search_after!r}")
+    return search_after or None
+
+
+def _search_body(
+    data_sources: Iterable[DataSource | Mapping[str, Any]],
+    search_group: SearchGroup | Mapping[str, Any],
+    field_selected: Iterable[str] | None,
+    page_size: int | None,
+    features: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    if isinstance(data_sources, (DataSource, Mapping)):
+        data_sources = [data_sources]
+    sources = input_json_list(data_sources, DataSource, name="data_sources")
+    if not sources:
+        raise MeegleValidationError("data_sources is empty: give at least one space and type")
+    for i, source in enumerate(sources):
+        _text(source.get("project_key"), f"data_sources[{i}].project_key")
+        keys = source.get("work_item_type_keys")
+        if isinstance(keys, (list, tuple)):
+            raise MeegleValidationError(
+                f"data_sources[{i}].work_item_type_keys is one type key (a string) despite "
+                f"its name, not a list: use one data source per type"
+            )
+        _text(keys, f"data_sources[{i}].work_item_type_keys")
+    group = input_json(search_group, SearchGroup, name="search_group")
+    _check_group(group, "search_group")
+    body: dict[str, Any] = {"data_sources": sources, "search_group": group}
+    if field_selected is not None:
+        if isinstance(field_selected, (str, bytes)) or not isinstance(field_selected, Iterable):
+            raise MeegleValidationError("field_selected must be a list of field keys")
+        selected = list(field_selected)
+        if len(selected) > MAX_FIELD_SELECTED:
+            raise MeegleValidationError(
+                f"field_selected has {len(selected)} field keys; at most {MAX_FIELD_SELECTED} "
+                "can be selected"
+            )
+        for i, key in enumerate(selected):
+            _text(key, f"field_selected[{i}]")
+        body["field_selected"] = selected
+    if page_size is not None:
+        body["pagination"] = {"page_size": _positive_int(page_size, "page_size")}
+    if features is not None:
+        if not isinstance(features, Mapping):
+            raise MeegleValidationError(
+                'features must be a dict such as {"FindAborted": "true"}, not '
+                f"{type(features).__name__}"
+            )
+        body["features"] = dict(features)
+    return body

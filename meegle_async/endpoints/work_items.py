@@ -1,0 +1,1242 @@
+"""``client.work_items``: read and write work items, batch updates, the change log.
+
+Every input rule the spec states and a client can check is checked here, before anything is
+sent, and raises ``MeegleValidationError`` saying what to change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from ..errors import MeegleServerError, MeegleTimeoutError, MeegleValidationError
+from ..helpers.chunking import (
+    MAX_IDS_PER_REQUEST,
+    chunked,
+    gather_chunks,
+    in_input_order,
+    unique_ids,
+    validate_id,
+    validate_ids,
+)
+from ..helpers.pagination import CursorPage, iter_cursor
+from ..helpers.polling import PollSchedule, TaskPoller
+from ..helpers.windows import DAY_MS, fixed_windows
+from ..models.base import structure, structure_list
+from ..models.common import FieldValuePair, input_json, input_json_list
+from ..models.work_items import (
+    BatchUpdateProgress,
+    BatchUpdateResult,
+    BatchUpdateTask,
+    ChangeLogPage,
+    Expand,
+    FieldConfig,
+    OpRecord,
+    WorkItem,
+)
+from ..transport.response import RawResponse
+from ._base import EndpointGroup
+
+__all__ = [
+    "ABORT_REASONS",
+    "CHANGE_LOG_EARLIEST_MS",
+    "CHANGE_LOG_MAX_PAGE_SIZE",
+    "CHANGE_LOG_MAX_SPAN_MS",
+    "OPERATION_TYPES",
+    "OPERATOR_TYPES",
+    "OP_RECORD_MODULES",
+    "RESUME_REASONS",
+    "SOURCE_TYPES",
+    "UPDATE_MODES",
+    "WorkItems",
+]
+
+#: ``update_mode`` values of a batch update.
+UPDATE_MODES = ("APPEND", "UPDATE", "REPLACE")
+#: ``reason_option`` values when aborting (terminating) a work item.
+ABORT_REASONS = ("cancel", "repeat", "test", "other")
+#: ``reason_option`` values when resuming a work item.
+RESUME_REASONS = ("restart", "rollback", "test", "other")
+#: Change-log filter values the spec enumerates.
+OPERATOR_TYPES = ("user", "auto", "system", "calc_field", "plugin", "others")
+SOURCE_TYPES = ("auto", "plugin")
+OPERATION_TYPES = (
+    "modify",
+    "create",
+    "delete",
+    "terminate",
+    "restore",
+    "complete",
+    "rollback",
+    "add",
+    "remove",
+)
+OP_RECORD_MODULES = (
+    "work_item_mod",
+    "node_mod",
+    "sub_task_mod",
+    "field_mod",
+    "role_and_user_mod",
+    "baseline_mod",
+)
+#: The longest ``start``..``end`` range one change-log call takes (7 days, in ms).
+CHANGE_LOG_MAX_SPAN_MS = 7 * DAY_MS
+#: The change log holds nothing before 2024-07-02 (00:00 UTC, in ms).
+CHANGE_LOG_EARLIEST_MS = 1_719_878_400_000
+#: The largest change-log ``page_size``.
+CHANGE_LOG_MAX_PAGE_SIZE = 200
+
+_COMPOUND_ACTIONS = ("add", "update", "delete")
+
+
+# -- input checks shared with the resources group -----------------------------------------
+
+
+def _text(value: object, name: str) -> str:
+    """A required identifier: a non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        raise MeegleValidationError(f"{name} must be a non-empty string, not {value!r}")
+    return value
+
+
+def _opt_text(value: object, name: str) -> str | None:
+    return None if value is None else _text(value, name)
+
+
+def _positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise MeegleValidationError(f"{name} must be a positive int, not {value!r}")
+    return value
+
+
+def _check_fields(fields: Iterable[str] | None, name: str = "fields") -> list[str] | None:
+    """``fields`` to return (``["owner"]``) or to leave out (``["-owner"]``), never both."""
+    if fields is None:
+        return None
+    if isinstance(fields, (str, bytes)) or not isinstance(fields, Iterable):
+        raise MeegleValidationError(f"{name} must be a list of field keys, not {fields!r}")
+    out = list(fields)
+    for i, key in enumerate(out):
+        if not isinstance(key, str) or not key.strip("- "):
+            raise MeegleValidationError(f"{name}[{i}] must be a non-empty field key, not {key!r}")
+    excluded = [k for k in out if k.startswith("-")]
+    if excluded and len(excluded) != len(out):
+        included = [k for k in out if not k.startswith("-")]
+        raise MeegleValidationError(
+            f"{name} mixes fields to return {included} with fields to leave out {excluded}: "
+            "use one mode (all plain keys, or all keys prefixed with '-')"
+        )
+    return out
+
+
+def _expand_json(expand: Expand | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if expand is None else input_json(expand, Expand, name="expand")
+
+
+def _pairs_json(
+    pairs: Iterable[FieldValuePair | Mapping[str, Any]] | None,
+    name: str,
+    *,
+    forbidden: Mapping[str, str] | None = None,
+    required: bool = False,
+) -> list[dict[str, Any]] | None:
+    """Field value pairs as JSON: each names its field, no field twice, none of ``forbidden``."""
+    if pairs is None:
+        if required:
+            raise MeegleValidationError(f"{name} is required: a list of field value pairs")
+        return None
+    out = input_json_list(pairs, FieldValuePair, name=name)
+    if required and not out:
+        raise MeegleValidationError(f"{name} is empty: give at least one field value pair")
+    seen: dict[str, int] = {}
+    for i, pair in enumerate(out):
+        key = pair.get("field_key")
+        alias = pair.get("field_alias")
+        if not (isinstance(key, str) and key) and not (isinstance(alias, str) and alias):
+            raise MeegleValidationError(f"{name}[{i}] needs a field_key (or a field_alias)")
+        for ident in (key, alias):
+            if not isinstance(ident, str) or not ident:
+                continue
+            if forbidden and ident in forbidden:
+                raise MeegleValidationError(
+                    f"{name}[{i}]: {ident!r} must not be sent in {name}: {forbidden[ident]}"
+                )
+            if ident in seen:
+                raise MeegleValidationError(
+                    f"{name}[{i}]: field {ident!r} is already set by {name}[{seen[ident]}]: "
+                    "send each field once"
+                )
+        for ident in {key, alias}:
+            if isinstance(ident, str) and ident:
+                seen[ident] = i
+    return out
+
+
+_CREATE_FORBIDDEN = {
+    "name": "pass it as name= instead",
+    "template_id": "pass it as template_id= instead",
+}
+
+
+def _bad_answer(resp: RawResponse, endpoint: str, what: str) -> MeegleServerError:
+    return MeegleServerError(
+        f"unexpected answer: {what}, got {resp.data!r}",
+        endpoint=endpoint,
+        log_id=resp.log_id,
+        http_status=resp.status,
+    )
+
+
+def _int_answer(resp: RawResponse, endpoint: str, key: str | None = None) -> int:
+    """The new id an answer carries: ``data`` itself, or ``data[key]``."""
+    value = resp.data.get(key) if key is not None and isinstance(resp.data, Mapping) else resp.data
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        where = f"data.{key}" if key else "data"
+        raise _bad_answer(resp, endpoint, f"expected an int id in {where}")
+    return value
+
+
+def _str_list(values: str | Iterable[str] | None, name: str) -> list[str] | None:
+    """A filter given as one string or a list of them."""
+    if values is None:
+        return None
+    items = [values] if isinstance(values, str) else values
+    if isinstance(items, (bytes, Mapping)) or not isinstance(items, Iterable):
+        raise MeegleValidationError(f"{name} must be a list of strings, not {values!r}")
+    out = list(items)
+    for i, value in enumerate(out):
+        if not isinstance(value, str) or not value:
+            raise MeegleValidationError(f"{name}[{i}] must be a non-empty string, not {value!r}")
+    return out
+
+
+def _enum_list(
+    values: str | Iterable[str] | None, name: str, allowed: Sequence[str]
+) -> list[str] | None:
+    out = _str_list(values, name)
+    for i, value in enumerate(out or ()):
+        if value not in allowed:
+            raise MeegleValidationError(
+                f"{name}[{i}]: {value!r} is not one of {', '.join(allowed)}"
+            )
+    return out
+
+
+def _ms(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MeegleValidationError(f"{name} must be an int timestamp in milliseconds")
+    if not 10**12 <= value < 10**13:
+        hint = " (seconds? multiply by 1000)" if 10**9 <= value < 10**10 else ""
+        raise MeegleValidationError(
+            f"{name}: {value} is not a 13-digit millisecond timestamp{hint}"
+        )
+    if value < CHANGE_LOG_EARLIEST_MS:
+        raise MeegleValidationError(
+            f"{name}: {value} is before 2024-07-02 ({CHANGE_LOG_EARLIEST_MS}); the change log "
+            "holds nothing older: start at that date or later"
+        )
+    return value
+
+
+def _time_range(start: object, end: object, *, max_span: int | None) -> tuple[int, int] | None:
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        raise MeegleValidationError("start and end go together: give both or neither")
+    lo, hi = _ms(start, "start"), _ms(end, "end")
+    if hi < lo:
+        raise MeegleValidationError(f"end ({hi}) is before start ({lo})")
+    if max_span is not None and hi - lo > max_span:
+        raise MeegleValidationError(
+            f"start..end spans {(hi - lo) / DAY_MS:.2f} days; one call takes at most 7 days "
+            f"({max_span} ms): narrow the range or use iter_change_log, which walks longer "
+            "ranges in 7-day windows"
+        )
+    return lo, hi
+
+
+class WorkItems(EndpointGroup):
+    """Work items: details, creation metadata, create/update/delete, abort/resume, freeze,
+    compound fields, batch updates and the change log (``client.work_items``)."""
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def get_creation_metadata(
+        self, project_key: str, work_item_type_key: str
+    ) -> list[FieldConfig]:
+        """The field configurations of a work item type: what create and update accept.
+
+        ``GET /open_api/{project_key}/work_item/{work_item_type_key}/meta``
+
+        Args:
+            project_key: the space's project_key or simple_name.
+            work_item_type_key: the work item type (``story``, ``issue``, ...).
+
+        Returns:
+            One ``FieldConfig`` per field: key, type, required flag, options, compound fields.
+
+        Raises:
+            MeegleStateConflictError: the type is disabled (20044).
+            MeegleNotFoundError: no such type (30014).
+
+        Example::
+
+            meta = await client.work_items.get_creation_metadata("space", "story")
+            priority = next(f for f in meta if f.field_key == "priority")
+            p1 = priority.option_value("P1")
+        """
+        resp = await self._request(
+            "get_work_item_creation_metadata",
+            "GET",
+            "/open_api/{project_key}/work_item/{work_item_type_key}/meta",
+            path_params={
+                "project_key": _text(project_key, "project_key"),
+                "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+            },
+            write=False,
+        )
+        return structure_list(resp.data, FieldConfig)
+
+    async def get_details(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_ids: Iterable[int | str],
+        *,
+        fields: Iterable[str] | None = None,
+        expand: Expand | Mapping[str, Any] | None = None,
+    ) -> list[WorkItem]:
+        """Work items by id: any number of ids, sent 50 a request, results in input order.
+
+        ``POST /open_api/{project_key}/work_item/{work_item_type_key}/query``
+
+        Args:
+            project_key: the space's project_key or simple_name.
+            work_item_type_key: the items' type.
+            work_item_ids: ids (ints or digit strings); a repeated id is fetched once and
+                returned at each of its positions; an empty list returns ``[]``.
+            fields: field keys to return (``["owner"]``) or to leave out (``["-owner"]``);
+                not both modes.
+            expand: an ``Expand`` (or dict) asking for more data (workflow, multi-texts, ...).
+
+        Returns:
+            ``WorkItem`` per id found, in the order of ``work_item_ids``.
+
+        Raises:
+            MeegleValidationError: a bad id, mixed ``fields`` modes, an empty identifier.
+            MeegleNotFoundError: an id or the type does not exist (30005, 30014).
+
+        Example::
+
+            items = await client.work_items.get_details(
+                "space", "story", ids, fields=["-description"]
+            )
+            for item in items:
+                print(item.id, item.name, item.field("priority"))
+        """
+        project_key = _text(project_key, "project_key")
+        work_item_type_key = _text(work_item_type_key, "work_item_type_key")
+        ids = validate_ids(work_item_ids)
+        base: dict[str, Any] = {}
+        checked = _check_fields(fields)
+        if checked is not None:
+            base["fields"] = checked
+        expand_json = _expand_json(expand)
+        if expand_json is not None:
+            base["expand"] = expand_json
+
+        async def fetch(chunk: list[int]) -> list[WorkItem]:
+            resp = await self._request(
+                "get_work_item_details",
+                "POST",
+                "/open_api/{project_key}/work_item/{work_item_type_key}/query",
+                path_params={"project_key": project_key, "work_item_type_key": work_item_type_key},
+                json={"work_item_ids": chunk, **base},
+                write=False,
+            )
+            return structure_list(resp.data, WorkItem)
+
+        pages = await gather_chunks(unique_ids(ids), fetch)
+        return in_input_order(ids, (item for page in pages for item in page), key=_item_id)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    async def create(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        *,
+        name: str | None = None,
+        template_id: int | None = None,
+        field_value_pairs: Iterable[FieldValuePair | Mapping[str, Any]] | None = None,
+        required_mode: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Create a work item; returns its id.
+
+        ``POST /open_api/{project_key}/work_item/create``
+
+        Args:
+            project_key: the space's project_key or simple_name.
+            work_item_type_key: the type to create (``story``, ...).
+            name: the title (never inside ``field_value_pairs``).
+            template_id: the process template (the type's default when left out; never inside
+                ``field_value_pairs``).
+            field_value_pairs: the other fields (``FieldValuePair`` or dicts); option fields take
+                the option id, not its label; each field at most once.
+            required_mode: 1 makes the server refuse a missing required field, 0 (default) not.
+            idempotency_key: the ``X-Idem-UUID`` (one is made when left out).
+
+        Returns:
+            The new work item's id.
+
+        Raises:
+            MeegleValidationError: ``name``/``template_id`` in the pairs, a duplicate field, ...
+            MeegleInvalidParamsError: required fields missing (20038), bad roles (50006), ...
+
+        Example::
+
+            new_id = await client.work_items.create(
+                "space", "story", name="Login page",
+                field_value_pairs=[{"field_key": "priority", "field_value": {"value": "opt_p1"}}],
+            )
+        """
+        body: dict[str, Any] = {
+            "work_item_type_key": _text(work_item_type_key, "work_item_type_key")
+        }
+        if name is not None:
+            body["name"] = _text(name, "name")
+        if template_id is not None:
+            body["template_id"] = _positive_int(template_id, "template_id")
+        pairs = _pairs_json(field_value_pairs, "field_value_pairs", forbidden=_CREATE_FORBIDDEN)
+        if pairs is not None:
+            body["field_value_pairs"] = pairs
+        if required_mode is not None:
+            if isinstance(required_mode, bool) or required_mode not in (0, 1):
+                raise MeegleValidationError(
+                    f"required_mode must be 0 (don't check required fields) or 1 (check them), "
+                    f"not {required_mode!r}"
+                )
+            body["required_mode"] = required_mode
+        resp = await self._request(
+            "create_work_item",
+            "POST",
+            "/open_api/{project_key}/work_item/create",
+            path_params={"project_key": _text(project_key, "project_key")},
+            json=body,
+            write=True,
+            idempotency_key=idempotency_key,
+        )
+        return _int_answer(resp, "create_work_item")
+
+    async def update(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_id: int | str,
+        update_fields: Iterable[FieldValuePair | Mapping[str, Any]],
+        *,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Overwrite fields of a work item.
+
+        ``PUT /open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}``
+
+        Args:
+            project_key: the space's project_key or simple_name.
+            work_item_type_key: the item's type.
+            work_item_id: the item.
+            update_fields: the fields and their new values (``FieldValuePair`` or dicts), each
+                field once; option fields take option ids.
+            idempotency_key: the ``X-Idem-UUID`` (one is made when left out).
+
+        Raises:
+            MeegleValidationError: no fields, a field twice, a pair without ``field_key``.
+            MeegleStateConflictError: the item is terminated (20007).
+            MeeglePermissionError: no right to edit (50006, 10001).
+
+        Example::
+
+            await client.work_items.update("space", "story", 101, [
+                FieldValuePair(field_key="description", field_value="Updated"),
+            ])
+        """
+        pairs = _pairs_json(update_fields, "update_fields", required=True)
+        await self._request(
+            "update_work_item",
+            "PUT",
+            "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}",
+            path_params={
+                "project_key": _text(project_key, "project_key"),
+                "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+                "work_item_id": validate_id(work_item_id),
+            },
+            json={"update_fields": pairs},
+            write=True,
+            idempotency_key=idempotency_key,
+        )
+
+    async def delete(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_id: int | str,
+        *,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Delete a work item, permanently.
+
+        ``DELETE /open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}``
+
+        Raises:
+            MeegleNotFoundError: no such item (30005).
+            MeeglePermissionError: no permission (10001, 1000051195 across tenants).
+        """
+        await self._request(
+            "delete_work_item",
+            "DELETE",
+            "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}",
+            path_params={
+                "project_key": _text(project_key, "project_key"),
+                "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+                "work_item_id": validate_id(work_item_id),
+            },
+            write=True,
+            idempotency_key=idempotency_key,
+        )
+
+    async def abort(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_id: int | str,
+        *,
+        reason_option: str,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Terminate (abort) a work item.
+
+        ``PUT /open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}/abort``
+        with ``is_aborted: true``.
+
+        Args:
+            reason_option: ``cancel``, ``repeat`` (duplicate), ``test`` or ``other``.
+            reason: free text; required with ``other``.
+
+        Raises:
+            MeegleValidationError: an unknown ``reason_option``, ``other`` without ``reason``.
+            MeegleStateConflictError: already terminated (20007).
+
+        Example::
+
+            await client.work_items.abort("space", "story", 101, reason_option="repeat")
+        """
+        await self._abort_or_resume(
+            project_key,
+            work_item_type_key,
+            work_item_id,
+            aborted=True,
+            reason_option=reason_option,
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+
+    async def resume(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_id: int | str,
+        *,
+        reason_option: str,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Resume a terminated work item.
+
+        ``PUT /open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}/abort``
+        with ``is_aborted: false``.
+
+        Args:
+            reason_option: ``restart``, ``rollback`` (misoperation), ``test`` or ``other``.
+            reason: free text; required with ``other``.
+
+        Raises:
+            MeegleValidationError: an unknown ``reason_option``, ``other`` without ``reason``.
+            MeegleStateConflictError: already resumed (20008).
+        """
+        await self._abort_or_resume(
+            project_key,
+            work_item_type_key,
+            work_item_id,
+            aborted=False,
+            reason_option=reason_option,
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+
+    async def _abort_or_resume(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_id: int | str,
+        *,
+        aborted: bool,
+        reason_option: str,
+        reason: str | None,
+        idempotency_key: str | None,
+    ) -> None:
+        allowed = ABORT_REASONS if aborted else RESUME_REASONS
+        verb = "abort" if aborted else "resume"
+        if reason_option not in allowed:
+            raise MeegleValidationError(
+                f"{verb}: reason_option must be one of {', '.join(allowed)}, not {reason_option!r}"
+            )
+        if reason is not None and not isinstance(reason, str):
+            raise MeegleValidationError(f"{verb}: reason must be a string, not {reason!r}")
+        if reason_option == "other" and not (reason and reason.strip()):
+            raise MeegleValidationError(f'{verb}: reason_option "other" needs a reason= text')
+        body: dict[str, Any] = {"is_aborted": aborted, "reason_option": reason_option}
+        if reason is not None:
+            body["reason"] = reason
+        await self._request(
+            "abort_or_resume_work_item",
+            "PUT",
+            "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}/abort",
+            path_params={
+                "project_key": _text(project_key, "project_key"),
+                "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+                "work_item_id": validate_id(work_item_id),
+            },
+            json=body,
+            write=True,
+            idempotency_key=idempotency_key,
+        )
+
+    async def freeze(
+        self, project_key: str, work_item_id: int | str, *, idempotency_key: str | None = None
+    ) -> None:
+        """Freeze a work item: it cannot move to its next stage until unfrozen.
+
+        ``PUT /open_api/work_item/freeze`` with ``is_frozen: true``.
+
+        Raises:
+            MeegleInvalidParamsError: wrong project_key (1000052062).
+        """
+        await self._freeze(project_key, work_item_id, True, idempotency_key)
+
+    async def unfreeze(
+        self, project_key: str, work_item_id: int | str, *, idempotency_key: str | None = None
+    ) -> None:
+        """Unfreeze a work item.
+
+        ``PUT /open_api/work_item/freeze`` with ``is_frozen: false``.
+
+        Raises:
+            MeegleInvalidParamsError: wrong project_key (1000052062).
+        """
+        await self._freeze(project_key, work_item_id, False, idempotency_key)
+
+    async def _freeze(
+        self, project_key: str, work_item_id: int | str, frozen: bool, idempotency_key: str | None
+    ) -> None:
+        await self._request(
+            "freeze_or_unfreeze_work_item",
+            "PUT",
+            "/open_api/work_item/freeze",
+            json={
+                "project_key": _text(project_key, "project_key"),
+                "work_item_id": validate_id(work_item_id),
+                "is_frozen": frozen,
+            },
+            write=True,
+            idempotency_key=idempotency_key,
+        )
+
+    async def update_compound_field(
+        self,
+        project_key: str,
+        work_item_id: int | str,
+        *,
+        action: str,
+        field_key: str | None = None,
+        field_alias: str | None = None,
+        group_uuid: str | None = None,
+        fields: Sequence[Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Add, update or delete a group of a compound field.
+
+        ``POST /open_api/work_item/field_value/update_compound_field``
+
+        Args:
+            action: ``add`` (new groups), ``update`` (one group) or ``delete`` (one group).
+            field_key: the compound field's key; or ``field_alias``, exactly one of the two.
+            group_uuid: the group to update or delete (``Expand(need_group_uuid_for_compound=
+                True)`` in ``get_details`` shows it); refused for ``add``.
+            fields: the groups' field value pairs. For ``add`` a list of groups, each a list of
+                pairs (a single flat list of pairs is one group); for ``update`` one group. Not
+                needed for ``delete``. Sent as a list of groups.
+
+        Raises:
+            MeegleValidationError: both or neither of ``field_key``/``field_alias``, a missing
+                or refused ``group_uuid``, missing ``fields``.
+            MeegleNotFoundError: no such item or compound field (1000050244, 1000050248).
+
+        Example::
+
+            await client.work_items.update_compound_field(
+                "space", 101, action="add", field_key="field_steps",
+                fields=[[{"field_key": "step", "field_value": "Open the page"}]],
+            )
+        """
+        if action not in _COMPOUND_ACTIONS:
+            raise MeegleValidationError(
+                f"action must be one of {', '.join(_COMPOUND_ACTIONS)}, not {action!r}"
+            )
+        key = _opt_text(field_key, "field_key")
+        alias = _opt_text(field_alias, "field_alias")
+        if (key is None) == (alias is None):
+            raise MeegleValidationError(
+                "name the compound field by exactly one of field_key or field_alias"
+            )
+        body: dict[str, Any] = {
+            "project_key": _text(project_key, "project_key"),
+            "work_item_id": validate_id(work_item_id),
+            "action": action,
+        }
+        if key is not None:
+            body["field_key"] = key
+        else:
+            body["field_alias"] = alias
+        if action == "add":
+            if group_uuid is not None:
+                raise MeegleValidationError(
+                    "group_uuid must not be given with action='add' (the server makes new groups)"
+                )
+        else:
+            body["group_uuid"] = _text(group_uuid, f"group_uuid (required for {action!r})")
+        if fields is None:
+            if action != "delete":
+                raise MeegleValidationError(f"fields is required for action={action!r}")
+        else:
+            groups = _compound_groups(fields)
+            if action == "update" and len(groups) != 1:
+                raise MeegleValidationError(
+                    f"action='update' changes one group: pass one list of pairs, not {len(groups)}"
+                )
+            body["fields"] = groups
+        await self._request(
+            "update_compound_field",
+            "POST",
+            "/open_api/work_item/field_value/update_compound_field",
+            json=body,
+            write=True,
+            idempotency_key=idempotency_key,
+        )
+
+    # -- batch update ------------------------------------------------------------------------
+
+    async def batch_update(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_ids: Iterable[int | str],
+        *,
+        field_key: str,
+        update_mode: str,
+        after_field_value: Any,
+        before_field_value: Any = None,
+        idempotency_key: str | None = None,
+    ) -> list[str]:
+        """Set one field on many work items: one server task per 50 ids; their task ids.
+
+        ``POST /open_api/work_item/batch_update`` (1 request per second, the limiter paces it).
+
+        Args:
+            project_key: the space's project_key.
+            work_item_type_key: the items' type.
+            work_item_ids: any number of ids (repeats are sent once).
+            field_key: the one field to change.
+            update_mode: ``APPEND`` (add to multi-value fields), ``UPDATE`` (overwrite) or
+                ``REPLACE`` (swap ``before_field_value`` for ``after_field_value``).
+            after_field_value: the value after the update; an empty value (``""``, ``[]``)
+                clears the field.
+            before_field_value: the value to replace; required with ``REPLACE`` only.
+            idempotency_key: a base key; chunk ``i`` (0-based) is sent with ``f"{key}-{i}"``.
+                Calling again with the same key after a failure re-sends the same keys, so the
+                server does not start chunks twice. One is made when left out.
+
+        Returns:
+            The task ids (strings), in chunk order; poll them with
+            ``get_batch_update_progress`` or use ``batch_update_and_wait``.
+
+        Raises:
+            MeegleValidationError: no ids, an unknown ``update_mode``, ``REPLACE`` without
+                ``before_field_value``, ``after_field_value=None``.
+            MeegleInvalidParamsError: wrong project_key (1000052062).
+
+        Example::
+
+            task_ids = await client.work_items.batch_update(
+                "space", "story", ids, field_key="priority", update_mode="UPDATE",
+                after_field_value={"value": "opt_p1"},
+            )
+        """
+        body, ids, base_key = self._batch_plan(
+            project_key,
+            work_item_type_key,
+            work_item_ids,
+            field_key=field_key,
+            update_mode=update_mode,
+            after_field_value=after_field_value,
+            before_field_value=before_field_value,
+            idempotency_key=idempotency_key,
+        )
+        return await self._submit_batch(body, ids, base_key)
+
+    def _batch_plan(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_ids: Iterable[int | str],
+        *,
+        field_key: str,
+        update_mode: str,
+        after_field_value: Any,
+        before_field_value: Any,
+        idempotency_key: str | None,
+    ) -> tuple[dict[str, Any], list[int], str]:
+        ids = unique_ids(validate_ids(work_item_ids))
+        if not ids:
+            raise MeegleValidationError("work_item_ids is empty: give the items to update")
+        if update_mode not in UPDATE_MODES:
+            raise MeegleValidationError(
+                f"update_mode must be one of {', '.join(UPDATE_MODES)}, not {update_mode!r}"
+            )
+        if update_mode == "REPLACE" and before_field_value is None:
+            raise MeegleValidationError(
+                "update_mode='REPLACE' needs before_field_value (the value to replace)"
+            )
+        if update_mode != "REPLACE" and before_field_value is not None:
+            raise MeegleValidationError(
+                f"before_field_value is only used with update_mode='REPLACE', not {update_mode!r}"
+            )
+        if after_field_value is None:
+            raise MeegleValidationError(
+                'after_field_value is required; to clear the field send an empty value ("" or [])'
+            )
+        if idempotency_key is not None:
+            _text(idempotency_key, "idempotency_key")
+        body: dict[str, Any] = {
+            "project_key": _text(project_key, "project_key"),
+            "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+            "update_mode": update_mode,
+            "field_key": _text(field_key, "field_key"),
+            "after_field_value": after_field_value,
+        }
+        if before_field_value is not None:
+            body["before_field_value"] = before_field_value
+        return body, ids, idempotency_key or uuid.uuid4().hex
+
+    async def _submit_batch(
+        self,
+        body: Mapping[str, Any],
+        ids: list[int],
+        base_key: str,
+        on_submitted: Callable[[int, list[int], str], None] | None = None,
+    ) -> list[str]:
+        async def submit(part: list[tuple[int, list[int]]]) -> str:
+            ((index, chunk),) = part
+            resp = await self._request(
+                "batch_update_work_item_field",
+                "POST",
+                "/open_api/work_item/batch_update",
+                json={**body, "work_item_ids": chunk},
+                write=True,
+                idempotency_key=f"{base_key}-{index}",
+            )
+            data = resp.data
+            task_id = data.get("task_id") if isinstance(data, Mapping) else None
+            if isinstance(task_id, int) and not isinstance(task_id, bool):
+                task_id = str(task_id)
+            if not isinstance(task_id, str) or not task_id:
+                raise _bad_answer(resp, "batch_update_work_item_field", "expected data.task_id")
+            if on_submitted is not None:
+                on_submitted(index, chunk, task_id)
+            return task_id
+
+        # One chunk per "item" so each submission knows its index (and so its key).
+        parts = list(enumerate(chunked(ids, MAX_IDS_PER_REQUEST)))
+        return await gather_chunks(parts, submit, size=1)
+
+    async def get_batch_update_progress(self, task_id: str) -> BatchUpdateProgress:
+        """The progress of one batch-update task.
+
+        ``GET /open_api/task_result?task_id=...`` (1 request per second, shared by all polls).
+
+        Returns:
+            ``BatchUpdateProgress``: ``task_status`` (``IDLE``/``RUNNING``, then ``SUCCESS``,
+            ``FAILED``, ``CANCELED`` or ``NOT_EXIST``), counters, success/fail id lists.
+
+        Raises:
+            MeegleValidationError: an empty ``task_id``.
+        """
+        resp = await self._request(
+            "get_batch_update_progress",
+            "GET",
+            "/open_api/task_result",
+            params={"task_id": _text(task_id, "task_id")},
+            write=False,
+        )
+        return structure(resp.data, BatchUpdateProgress)
+
+    async def batch_update_and_wait(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_ids: Iterable[int | str],
+        *,
+        field_key: str,
+        update_mode: str,
+        after_field_value: Any,
+        before_field_value: Any = None,
+        idempotency_key: str | None = None,
+        timeout: float | None = None,
+        poll_schedule: PollSchedule | None = None,
+    ) -> BatchUpdateResult:
+        """``batch_update``, then poll every task to a final status; one summed-up result.
+
+        Polling starts while chunks are still being submitted and spends the shared 1 QPS
+        progress budget where an answer can have changed: a task is first polled
+        ``poll_schedule.first_delay`` (2) seconds after its submission, the oldest due task
+        first, and a task still ``IDLE``/``RUNNING`` is asked again 1 s later, then less and
+        less often (x1.5, at most every 10 s).
+
+        Args:
+            (``batch_update``'s arguments)
+            timeout: seconds for the whole call (submission included); ``None`` waits as long
+                as tasks run.
+            poll_schedule: the polling timing (``PollSchedule``).
+
+        Returns:
+            ``BatchUpdateResult``: task ids and statuses, success and failed ids, error scenes,
+            totals. Check ``result.ok`` or call ``result.raise_for_failures()``: a task that
+            ended ``FAILED``/``CANCELED``/``NOT_EXIST`` or with failed items does not raise here.
+
+        Raises:
+            MeegleTimeoutError: ``timeout`` passed; ``err.progress`` is the partial
+                ``BatchUpdateResult`` (tasks not yet final have ``progress`` None or running).
+                Chunks not yet submitted are not sent; retry with the same ``idempotency_key``.
+            MeegleValidationError: as ``batch_update``.
+
+        Example::
+
+            result = await client.work_items.batch_update_and_wait(
+                "space", "story", ids, field_key="priority", update_mode="UPDATE",
+                after_field_value={"value": "opt_p1"}, timeout=300,
+            )
+            result.raise_for_failures()
+        """
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+        ):
+            raise MeegleValidationError(f"timeout must be a positive number, not {timeout!r}")
+        body, ids, base_key = self._batch_plan(
+            project_key,
+            work_item_type_key,
+            work_item_ids,
+            field_key=field_key,
+            update_mode=update_mode,
+            after_field_value=after_field_value,
+            before_field_value=before_field_value,
+            idempotency_key=idempotency_key,
+        )
+        poller: TaskPoller[str, BatchUpdateProgress] = TaskPoller(
+            self.get_batch_update_progress, lambda p: p.is_final, schedule=poll_schedule
+        )
+        submitted: dict[int, tuple[str, list[int]]] = {}
+
+        def on_submitted(index: int, chunk: list[int], task_id: str) -> None:
+            submitted[index] = (task_id, chunk)
+            poller.add(task_id)
+
+        async def submit_all() -> None:
+            await self._submit_batch(body, ids, base_key, on_submitted)
+            poller.close()
+
+        def result() -> BatchUpdateResult:
+            latest = poller.latest
+            tasks = [
+                BatchUpdateTask(task_id=task_id, work_item_ids=chunk, progress=latest.get(task_id))
+                for _, (task_id, chunk) in sorted(submitted.items())
+            ]
+            return BatchUpdateResult.from_tasks(tasks)
+
+        try:
+            await asyncio.wait_for(_run_together(submit_all(), poller.run()), timeout)
+        except asyncio.TimeoutError:
+            partial = result()
+            raise MeegleTimeoutError(
+                f"batch_update_and_wait: {timeout} s passed with "
+                f"{len(partial.unfinished_task_ids)} of {len(partial.tasks)} submitted task(s) "
+                f"unfinished and {len(chunked(ids)) - len(partial.tasks)} chunk(s) not submitted",
+                endpoint="get_batch_update_progress",
+                progress=partial,
+            ) from None
+        return result()
+
+    # -- change log --------------------------------------------------------------------------
+
+    async def get_change_log(
+        self,
+        project_key: str,
+        work_item_ids: Iterable[int | str],
+        *,
+        start_from: str | None = None,
+        page_size: int | None = None,
+        operator: str | Iterable[str] | None = None,
+        operator_type: str | Iterable[str] | None = None,
+        source_type: str | Iterable[str] | None = None,
+        source: str | Iterable[str] | None = None,
+        operation_type: str | Iterable[str] | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        op_record_module: str | Iterable[str] | None = None,
+    ) -> ChangeLogPage:
+        """One page of the change log of up to 50 work items.
+
+        ``POST /open_api/op_record/work_item/list``
+
+        Args:
+            project_key: the space's project_key.
+            work_item_ids: at most 50 ids (``iter_change_log`` takes any number).
+            start_from: the cursor from the previous page's ``start_from``.
+            page_size: records per page, at most 200 (server default 50).
+            operator: user keys or automation rule ids.
+            operator_type: ``user``, ``auto``, ``system``, ``calc_field``, ``plugin``,
+                ``others``.
+            source_type: ``auto`` or ``plugin``; ``source``: rule or plugin ids.
+            operation_type: ``modify``, ``create``, ``delete``, ``terminate``, ``restore``,
+                ``complete``, ``rollback``, ``add``, ``remove``.
+            start, end: 13-digit ms timestamps, both or neither, at most 7 days apart, not
+                before 2024-07-02.
+            op_record_module: ``work_item_mod``, ``node_mod``, ``sub_task_mod``, ``field_mod``,
+                ``role_and_user_mod``, ``baseline_mod``.
+
+            Each list filter also takes a single string.
+
+        Returns:
+            ``ChangeLogPage``: ``op_records``, ``has_more``, ``start_from`` (next cursor),
+            ``total``.
+
+        Raises:
+            MeegleValidationError: more than 50 ids, ``page_size`` over 200, a bad range or an
+                unknown filter value.
+            MeegleInvalidParamsError: the server refused the parameters (20005, 20006, 20013).
+        """
+        project_key = _text(project_key, "project_key")
+        ids = unique_ids(validate_ids(work_item_ids))
+        if not ids:
+            raise MeegleValidationError("work_item_ids is empty: give up to 50 work item ids")
+        if len(ids) > MAX_IDS_PER_REQUEST:
+            raise MeegleValidationError(
+                f"work_item_ids has {len(ids)} ids; one page takes at most "
+                f"{MAX_IDS_PER_REQUEST}: use iter_change_log for more"
+            )
+        if start_from is not None and (not isinstance(start_from, str) or not start_from):
+            raise MeegleValidationError(
+                f"start_from must be the previous page's non-empty cursor, not {start_from!r}"
+            )
+        filters = _change_log_filters(
+            page_size=page_size,
+            operator=operator,
+            operator_type=operator_type,
+            source_type=source_type,
+            source=source,
+            operation_type=operation_type,
+            op_record_module=op_record_module,
+        )
+        window = _time_range(start, end, max_span=CHANGE_LOG_MAX_SPAN_MS)
+        return await self._change_log_page(project_key, ids, start_from, window, filters)
+
+    def iter_change_log(
+        self,
+        project_key: str,
+        work_item_ids: Iterable[int | str],
+        *,
+        page_size: int | None = None,
+        operator: str | Iterable[str] | None = None,
+        operator_type: str | Iterable[str] | None = None,
+        source_type: str | Iterable[str] | None = None,
+        source: str | Iterable[str] | None = None,
+        operation_type: str | Iterable[str] | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        op_record_module: str | Iterable[str] | None = None,
+    ) -> AsyncIterator[OpRecord]:
+        """Every change-log record of any number of work items, over any time range.
+
+        ``POST /open_api/op_record/work_item/list``, page after page.
+
+        Ids go 50 a request; a ``start``..``end`` range longer than 7 days is walked in 7-day
+        windows that do not overlap (bounds inclusive), so a record at a window edge comes
+        once; each window follows ``start_from`` while ``has_more``. Records are yielded as
+        they arrive (nothing is kept). Records have no id, so two identical-looking records
+        are both yielded. The filters are ``get_change_log``'s and are checked when this is
+        called, before anything is sent.
+
+        Raises:
+            MeegleValidationError: as ``get_change_log`` (bar the 50-id and 7-day limits).
+            MeeglePaginationError: the server repeated a cursor (instead of looping forever).
+
+        Example::
+
+            async for record in client.work_items.iter_change_log(
+                "space", ids, start=week_ago_ms, end=now_ms, operation_type=["modify"],
+            ):
+                print(record.work_item_id, record.operation_type, record.operator)
+        """
+        project_key = _text(project_key, "project_key")
+        ids = unique_ids(validate_ids(work_item_ids))
+        if not ids:
+            raise MeegleValidationError("work_item_ids is empty: give the work items to read")
+        filters = _change_log_filters(
+            page_size=page_size,
+            operator=operator,
+            operator_type=operator_type,
+            source_type=source_type,
+            source=source,
+            operation_type=operation_type,
+            op_record_module=op_record_module,
+        )
+        span = _time_range(start, end, max_span=None)
+        windows: list[tuple[int, int] | None] = (
+            [None] if span is None else list(fixed_windows(*span, CHANGE_LOG_MAX_SPAN_MS))
+        )
+        return self._walk_change_log(project_key, chunked(ids), windows, filters)
+
+    async def _walk_change_log(
+        self,
+        project_key: str,
+        chunks: list[list[int]],
+        windows: list[tuple[int, int] | None],
+        filters: Mapping[str, Any],
+    ) -> AsyncIterator[OpRecord]:
+        for chunk in chunks:
+            for window in windows:
+
+                async def fetch(
+                    cursor: str | None,
+                    chunk: list[int] = chunk,
+                    window: tuple[int, int] | None = window,
+                ) -> CursorPage[OpRecord]:
+                    page = await self._change_log_page(project_key, chunk, cursor, window, filters)
+                    return CursorPage(page.records, page.start_from, page.has_more)
+
+                async for record in iter_cursor(fetch, what="get_work_item_change_log"):
+                    yield record
+
+    async def _change_log_page(
+        self,
+        project_key: str,
+        ids: list[int],
+        start_from: str | None,
+        window: tuple[int, int] | None,
+        filters: Mapping[str, Any],
+    ) -> ChangeLogPage:
+        body: dict[str, Any] = {"project_key": project_key, "work_item_ids": ids}
+        if start_from is not None:
+            body["start_from"] = start_from
+        body.update(filters)
+        if window is not None:
+            body["start"], body["end"] = window
+        resp = await self._request(
+            "get_work_item_change_log",
+            "POST",
+            "/open_api/op_record/work_item/list",
+            json=body,
+            write=False,
+        )
+        return structure(resp.data if resp.data is not None else {}, ChangeLogPage)
+
+
+def _item_id(item: WorkItem) -> int:
+    # Items without an id cannot match a requested id; -1 never does.
+    return item.id if item.id is not None else -1
+
+
+def _compound_groups(fields: Sequence[Any]) -> list[list[dict[str, Any]]]:
+    if isinstance(fields, (str, bytes, Mapping)) or not isinstance(fields, Sequence):
+        raise MeegleValidationError(
+            "fields must be a list of groups, each a list of field value pairs"
+        )
+    if not fields:
+        raise MeegleValidationError("fields is empty: give at least one group of pairs")
+    nested = [isinstance(g, Sequence) and not isinstance(g, (str, bytes)) for g in fields]
+    if all(nested):
+        raw_groups: list[Any] = list(fields)
+    elif not any(nested):
+        raw_groups = [fields]
+    else:
+        raise MeegleValidationError(
+            "fields mixes groups (lists) and single pairs: pass a list of groups"
+        )
+    groups = []
+    for i, group in enumerate(raw_groups):
+        pairs = _pairs_json(group, f"fields[{i}]", required=True)
+        assert pairs is not None
+        groups.append(pairs)
+    return groups
+
+
+def _change_log_filters(
+    *,
+    page_size: int | None,
+    operator: str | Iterable[str] | None,
+    operator_type: str | Iterable[str] | None,
+    source_type: str | Iterable[str] | None,
+    source: str | Iterable[str] | None,
+    operation_type: str | Iterable[str] | None,
+    op_record_module: str | Iterable[str] | None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if page_size is not None:
+        if (
+            isinstance(page_size, bool)
+            or not isinstance(page_size, int)
+            or not 1 <= page_size <= CHANGE_LOG_MAX_PAGE_SIZE
+        ):
+            raise MeegleValidationError(
+                f"page_size must be an int from 1 to {CHANGE_LOG_MAX_PAGE_SIZE}, not {page_size!r}"
+            )
+        out["page_size"] = page_size
+    lists = {
+        "operator": _str_list(operator, "operator"),
+        "operator_type": _enum_list(operator_type, "operator_type", OPERATOR_TYPES),
+        "source_type": _enum_list(source_type, "source_type", SOURCE_TYPES),
+        "source": _str_list(source, "source"),
+        "operation_type": _enum_list(operation_type, "operation_type", OPERATION_TYPES),
+        "op_record_module": _enum_list(op_record_module, "op_record_module", OP_RECORD_MODULES),
+    }
+    out.update({k: v for k, v in lists.items() if v})
+    return out
+
+
+async def _run_together(submitting: Awaitable[None], polling: Awaitable[Any]) -> None:
+    """Run submission and polling side by side; the first failure cancels the other."""
+    tasks = [asyncio.ensure_future(submitting), asyncio.ensure_future(polling)]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+        # No exception: FIRST_EXCEPTION only returns early on one, so both are done.
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
