@@ -131,19 +131,6 @@ def _time_range_json(lo: int, hi: int | None) -> dict[str, int]:
     return {"start": lo} if hi is None else {"start": lo, "end": hi}
 
 
-def _served_page_size(first: NumberedPage[TaskSearchItem], asked: int) -> int:
-    """The page size the server actually uses, from its first page.
-
-    The spec names no maximum page size; a server that serves fewer per page than asked shows it
-    by a first page shorter than both the size asked and ``total``. Its pages must not be taken
-    for the last one for being short, or the rest of the window would be missed.
-    """
-    count = len(first.items)
-    if first.total is not None and count < asked and count < first.total:
-        return max(count, 1)
-    return asked
-
-
 def _search_key(item: TaskSearchItem) -> Hashable:
     ident = item.task_id
     # Without an id an item cannot be told apart from another: give it a key equal to nothing.
@@ -303,16 +290,10 @@ class Tasks(EndpointGroup):
                     page.total,
                 )
 
-            first = await fetch(1)
-            for item in first.items:
-                yield item
-            served = _served_page_size(first, size)
-            if not first.items or len(first.items) < served:
-                return
-            if first.total is not None and len(first.items) >= first.total:
-                return
+            # The spec names no maximum page size: a server serving fewer than asked shows it on
+            # the first page, and its later pages must not be taken for the last for being short.
             async for item in iter_page_numbers(
-                fetch, page_size=served, first_page=2, key=_search_key, what=_SEARCH
+                fetch, page_size=size, key=_search_key, what=_SEARCH, infer_page_size=True
             ):
                 yield item
 

@@ -78,12 +78,18 @@ async def iter_page_numbers(
     first_page: int = 1,
     key: Callable[[T], Hashable] | None = None,
     what: str = "page",
+    infer_page_size: bool = False,
 ) -> AsyncIterator[T]:
     """Yield every item of pages ``first_page``, ``first_page + 1``, ... until the last one.
 
     The last page is the one that brings the count to ``total``, a short page, or an empty one.
     A page the server labels with another number than the one asked, or whose items are those of
     the page before (by ``key``), raises ``MeeglePaginationError``.
+
+    With ``infer_page_size``, a first page shorter than both ``page_size`` and ``total`` is taken
+    to show the page size the server really serves (it caps ``page_size`` without saying so):
+    later pages are short, and the walk ends, only below that size. Without a ``total`` a short
+    first page still ends the walk.
     """
     page_num = first_page
     fetched = 0
@@ -108,8 +114,10 @@ async def iter_page_numbers(
         for item in page.items:
             yield item
         fetched += len(page.items)
-        if len(page.items) < page_size:
-            return
         if page.total is not None and fetched >= page.total:
+            return
+        if infer_page_size and page_num == first_page and page.total is not None:
+            page_size = min(page_size, len(page.items))
+        if len(page.items) < page_size:
             return
         page_num += 1

@@ -101,6 +101,28 @@ async def test_page_that_does_not_advance_raises() -> None:
         await collect(iter_page_numbers(same_items, page_size=2, key=lambda x: x))
 
 
+async def test_inferred_page_size_follows_a_server_that_caps_page_size() -> None:
+    data = list(range(7))
+    calls = []
+
+    async def fetch(num: int) -> NumberedPage[int]:
+        calls.append(num)
+        # Asked for 5 a page, the server serves 3 and says nothing.
+        return NumberedPage(data[(num - 1) * 3 : num * 3], num, len(data))
+
+    assert await collect(iter_page_numbers(fetch, page_size=5)) == [0, 1, 2]
+    calls.clear()
+    assert await collect(iter_page_numbers(fetch, page_size=5, infer_page_size=True)) == data
+    assert calls == [1, 2, 3]
+
+
+async def test_inferred_page_size_without_a_total_ends_on_the_short_first_page() -> None:
+    async def fetch(num: int) -> NumberedPage[int]:
+        return NumberedPage([1, 2], num)
+
+    assert await collect(iter_page_numbers(fetch, page_size=5, infer_page_size=True)) == [1, 2]
+
+
 def test_fixed_windows_do_not_overlap_and_cover_the_range() -> None:
     assert fixed_windows(0, 10, 4) == [(0, 4), (5, 9), (10, 10)]
     start = 1_720_000_000_000
