@@ -1,0 +1,933 @@
+"""Rate limits and the token cache on Redis: one budget and one token for a fleet of processes.
+
+Every process that names the same Redis (and key prefix) keeps, together, the contract of
+``meegle_async.transport.limits``: never more than N requests of one (token, endpoint) in any
+1-second window as the server counts them, and a pace close to N under sustained demand. Needs
+the ``meegle-async[redis]`` extra (``redis.asyncio``).
+
+Example::
+
+    from meegle_async import MeegleClient
+
+    client = MeegleClient(plugin_id="...", plugin_secret="...", user_key="...",
+                          shared_state="redis://127.0.0.1:6379/0")
+
+How the limiter works (one Lua script per step, timed by the Redis server's ``TIME``, so the
+workers' clocks never matter):
+
+* **Reserve** (one ``EVALSHA`` per request). Each limiter key has a sorted set of permits whose
+  score is the permit's *answer* time, or, while the request is in flight, its lease deadline
+  (``permit_lease`` after its slot: a crashed worker cannot block a slot for longer). The script
+  gives the caller the earliest slot that is at least 1/N after the previous slot (pacing) and
+  leaves at most N-1 permits answered less than a second before it (the sliding window over
+  answers, so a request delayed in transit still counts). The caller sleeps until its slot;
+  nothing polls while it waits. Only when N permits are in flight does the script say "ask again";
+  one coroutine per process and key asks, every ``0.5/N`` s (at most every 100 ms).
+* **Confirm** (only when the slot lay in the future): a throttled answer seen by another process
+  meanwhile paused the key, so the permit is given back and the caller waits out the pause.
+* **Release** (one ``EVALSHA``): the permit's score becomes the answer time (Redis ``TIME``).
+* **Pause**: a throttled answer's ``Retry-After`` is stored in Redis, so every process waits.
+
+The token (``RedisTokenStore``) is one JSON value per token key, expiring with the token; one
+process fetches it under a ``SET NX PX`` lock (``token_lock_ttl``, 10 s: a worker killed while
+holding it holds nobody up for longer) while the others poll the lock every 50 ms and then read
+the cache. Compare-and-delete (``discard``) is a Lua script, so a 10211 seen late never drops a
+newer token.
+
+Keys (``<key>`` is already a secret-free hash of the base URL, plugin id and token type, plus the
+endpoint name; the braces keep one limiter's keys in one Redis Cluster slot)::
+
+    <prefix>:limit:{<key>}:log      sorted set: permit id -> answer time (us) or lease deadline
+    <prefix>:limit:{<key>}:state    hash: last slot, paused until (us, Redis clock)
+    <prefix>:limit:{<key>}:fleet    sorted set: client id -> last seen (sizes the fallback share)
+    <prefix>:token:{<key>}          the cached token (JSON), expiring with the token
+    <prefix>:token:{<key>}:lock     the fetch lock
+
+When Redis fails (``on_backend_error``):
+
+* ``"fallback"`` (default): the process logs one warning and goes on with an in-process
+  ``MemoryLimiterBackend`` at a conservative share of each rate: the rate divided by
+  ``fallback_workers`` (or, when unset, by the number of processes seen on the key in the last
+  30 s; 1 if Redis was never reached). It first waits one window, so its requests never share a
+  second with requests granted through Redis. Tokens come from a copy kept in the process. Every
+  ``probe_interval`` seconds one call tries Redis again; once it answers, each request takes both
+  a Redis permit and a local one for a hand-over of ``probe_interval`` + 1 s, so that processes
+  still on their share and processes back on Redis never add up to more than the limit.
+* ``"raise"``: every operation a call depends on raises ``MeegleBackendError`` (no fallback).
+  Recording an answer never raises: the permit's lease frees its slot.
+
+No ``redis`` exception leaves this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, Literal, cast
+
+import attrs
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from ..client import SharedState
+from ..errors import MeegleBackendError, MeegleValidationError
+from ..transport.auth import Secret, StoredToken
+from ..transport.limits import (
+    WINDOW_MARGIN,
+    MemoryLimiterBackend,
+    Permit,
+    RateSource,
+    current_rate,
+)
+from ..transport.log import logger
+
+__all__ = [
+    "DEFAULT_KEY_PREFIX",
+    "RedisLimiterBackend",
+    "RedisTokenStore",
+    "redis_shared_state",
+    "shared_state_from_url",
+]
+
+#: Prefix of every key this module writes.
+DEFAULT_KEY_PREFIX = "meegle"
+#: Seconds an unanswered permit counts as in flight before it is presumed answered.
+DEFAULT_PERMIT_LEASE = 15.0
+#: Seconds the token fetch lock lives if its holder never releases it (a killed worker).
+DEFAULT_TOKEN_LOCK_TTL = 10.0
+#: Seconds between attempts to reach Redis again after it failed.
+DEFAULT_PROBE_INTERVAL = 1.0
+#: Socket timeouts of a client made from a URL (seconds); a URL's own options win.
+DEFAULT_SOCKET_TIMEOUT = 2.0
+
+_WINDOW = 1.0 + WINDOW_MARGIN
+_US = 1_000_000
+_FLEET_WINDOW = 30.0
+
+BackendErrorMode = Literal["fallback", "raise"]
+
+_TIME = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+"""
+
+# KEYS: log, state, fleet. ARGV: permit id, rate, window us, lease us, key ttl ms, client id,
+# fleet window us. Returns {1, wait us, fleet size} for a slot, {0, wait us, fleet} to ask again
+# after a pause, {0, -1, fleet} to ask again when a permit in flight is answered.
+_RESERVE = (
+    _TIME
+    + """
+local rate = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local lease = tonumber(ARGV[4])
+local ttl = tonumber(ARGV[5])
+redis.call('ZADD', KEYS[3], now, ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[7]))
+redis.call('PEXPIRE', KEYS[3], ttl)
+local fleet = redis.call('ZCARD', KEYS[3])
+local state = redis.call('HMGET', KEYS[2], 'last', 'paused')
+local paused = tonumber(state[2])
+if paused and paused > now then
+  return {0, paused - now, fleet}
+end
+local at = now
+local last = tonumber(state[1])
+if last then
+  at = math.max(at, last + math.floor(1000000 / rate))
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local capacity = math.max(1, math.floor(rate + 1e-9))
+local count = redis.call('ZCARD', KEYS[1])
+if count >= capacity then
+  -- The slot must leave at most capacity-1 permits answered within a window before it.
+  local entry = redis.call('ZRANGE', KEYS[1], count - capacity, count - capacity, 'WITHSCORES')
+  local answered = tonumber(entry[2])
+  if answered > now then
+    return {0, -1, fleet}
+  end
+  at = math.max(at, answered + window)
+end
+redis.call('ZADD', KEYS[1], at + lease, ARGV[1])
+redis.call('HSET', KEYS[2], 'last', at)
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[2], ttl)
+return {1, at - now, fleet}
+"""
+)
+
+# KEYS: log, state. ARGV: permit id. Returns 0 (go), the pause left in us (the permit is given
+# back), or -1 when the permit is gone: Redis lost its state.
+_CONFIRM = (
+    _TIME
+    + """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  return -1
+end
+local paused = tonumber(redis.call('HGET', KEYS[2], 'paused'))
+if paused and paused > now then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return paused - now
+end
+return 0
+"""
+)
+
+# KEYS: log. ARGV: permit id. The permit's score becomes its answer time.
+_RELEASE = (
+    _TIME
+    + """
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+return 1
+"""
+)
+
+# KEYS: state. ARGV: pause us, key ttl ms. Extends a pause, never shortens it.
+_PAUSE = (
+    _TIME
+    + """
+local target = now + tonumber(ARGV[1])
+local paused = tonumber(redis.call('HGET', KEYS[1], 'paused'))
+if (not paused) or paused < target then
+  redis.call('HSET', KEYS[1], 'paused', target)
+end
+local ttl = math.max(tonumber(ARGV[2]), math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
+redis.call('PEXPIRE', KEYS[1], ttl)
+return 1
+"""
+)
+
+# KEYS: token. ARGV: token value. Deletes the cached token only if it is still that value.
+_DISCARD = """
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local ok, stored = pcall(cjson.decode, raw)
+  if ok and type(stored) == 'table' and stored['value'] == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+  end
+end
+return 0
+"""
+
+# KEYS: lock. ARGV: owner. Releases the lock only if we still hold it.
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class _StateLost(Exception):
+    """Redis no longer has a permit it granted: it restarted and lost the limiter state."""
+
+
+#: What counts as "the backend failed". ``CancelledError`` is not among them.
+_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, asyncio.TimeoutError, _StateLost)
+
+
+def _jittered(seconds: float) -> float:
+    # Processes told the same wait must not all come back at the same instant.
+    return max(0.0, seconds) * (1.0 + 0.1 * random.random()) + 0.001
+
+
+def _check_mode(on_backend_error: str) -> BackendErrorMode:
+    if on_backend_error not in ("fallback", "raise"):
+        raise MeegleValidationError(
+            f'on_backend_error must be "fallback" or "raise", not {on_backend_error!r}'
+        )
+    return cast(BackendErrorMode, on_backend_error)
+
+
+def _check_prefix(key_prefix: str) -> str:
+    if not isinstance(key_prefix, str) or not key_prefix.strip():
+        raise MeegleValidationError("key_prefix must be a non-empty string, such as 'meegle'")
+    if any(c in key_prefix for c in "{} \n\r\t"):
+        raise MeegleValidationError(
+            f"key_prefix must not contain braces or whitespace, not {key_prefix!r}"
+        )
+    return key_prefix
+
+
+def _check_positive(value: float, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise MeegleValidationError(f"{name} must be a positive number, not {value!r}")
+    return float(value)
+
+
+def _describe(redis: Redis) -> str:
+    """``redis at host:port/db`` without credentials, for log lines and error messages."""
+    kwargs = getattr(getattr(redis, "connection_pool", None), "connection_kwargs", {}) or {}
+    if kwargs.get("path"):
+        return f"Redis at {kwargs['path']}"
+    return f"Redis at {kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
+
+
+class _Health:
+    """Whether Redis answers, shared by the limiter and the token store of one shared state.
+
+    One warning per outage, one info line when Redis is back; while it is down, Redis is tried
+    again every ``probe_interval`` seconds.
+    """
+
+    def __init__(self, redis: Redis, mode: BackendErrorMode, probe_interval: float) -> None:
+        self.redis = redis
+        self.mode = mode
+        self.description = _describe(redis)
+        self.probe_interval = probe_interval
+        self.healthy = True
+        self.failed_at = -math.inf
+        self.recovered_at = -math.inf
+        self.next_probe = -math.inf
+        self.outages = 0
+        self.warned_at = -math.inf
+
+    def use_redis(self) -> bool:
+        """Whether to try Redis now: always when healthy, else once per ``probe_interval``."""
+        if self.healthy:
+            return True
+        now = time.monotonic()
+        if now >= self.next_probe:
+            self.next_probe = now + self.probe_interval * (1.0 + 0.2 * random.random())
+            return True
+        return False
+
+    async def failed(self, exc: BaseException, doing: str, *, may_raise: bool = True) -> None:
+        """Record a failure: raise ``MeegleBackendError`` in ``raise`` mode, else fall back."""
+        # Idle pooled connections to a server that went away would each fail once more later
+        # (a restarted Redis closes them): drop them now, so recovery is not a string of outages.
+        pool = getattr(self.redis, "connection_pool", None)
+        if pool is not None:
+            with contextlib.suppress(Exception):
+                await pool.disconnect(inuse_connections=False)
+        if self.mode == "raise":
+            if may_raise:
+                reason = str(exc).rstrip(". ") or "no detail"
+                raise MeegleBackendError(
+                    f"the shared-state backend ({self.description}) failed while {doing} "
+                    f"({type(exc).__name__}: {reason}); on_backend_error='fallback' would go on "
+                    "with an in-process limiter instead"
+                ) from exc
+            logger.debug("%s failed while %s: %s", self.description, doing, type(exc).__name__)
+            return
+        now = time.monotonic()
+        self.next_probe = now + self.probe_interval * (1.0 + 0.2 * random.random())
+        if not self.healthy:
+            return
+        self.healthy = False
+        self.failed_at = now
+        self.outages += 1
+        # One warning per outage; a flapping Redis gets one a minute, the rest at info level.
+        level = logging.WARNING if now - self.warned_at > 60.0 else logging.INFO
+        if level == logging.WARNING:
+            self.warned_at = now
+        logger.log(
+            level,
+            "%s failed while %s (%s: %s); going on with in-process rate limits at a reduced "
+            "share and a locally cached token until it answers again",
+            self.description,
+            doing,
+            type(exc).__name__,
+            exc,
+        )
+
+    def succeeded(self) -> None:
+        """Record that Redis answered; after an outage, start the hand-over."""
+        if self.healthy:
+            return
+        self.healthy = True
+        self.recovered_at = time.monotonic()
+        logger.info(
+            "%s answers again; back on shared rate limits after a %.1fs hand-over",
+            self.description,
+            self.handover,
+        )
+
+    @property
+    def handover(self) -> float:
+        """Seconds after recovery during which requests also keep to the fallback share."""
+        # Long enough that a process still on its share when we recovered has probed too (at
+        # most 1.2 probe intervals later) and its last local-only request has left the window.
+        return self.probe_interval * 1.2 + _WINDOW + 0.25
+
+    def in_handover(self) -> bool:
+        """Whether Redis came back so recently that other processes may still be on their share."""
+        return time.monotonic() < self.recovered_at + self.handover
+
+
+@attrs.frozen
+class _Keys:
+    log: str
+    state: str
+    fleet: str
+
+
+@attrs.frozen
+class _Grant:
+    """What ``Permit.backend_token`` holds: the Redis permit and/or the local one."""
+
+    keys: _Keys | None
+    permit_id: str | None
+    local: Permit | None
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bytes):
+        value = value.decode()
+    return int(value)
+
+
+class RedisLimiterBackend:
+    """Rate limits shared through Redis by every process that uses the same key prefix.
+
+    A ``LimiterBackend``; see the module docstring for the scripts and the fallback.
+
+    Args:
+        redis: a ``redis.asyncio.Redis`` client. Give it short socket timeouts (a few seconds):
+            a call waits for Redis that long before falling back.
+        key_prefix: prefix of every key (``"meegle"``); processes share limits only with the
+            same prefix.
+        on_backend_error: ``"fallback"`` (in-process limiter at a share, one warning) or
+            ``"raise"`` (``MeegleBackendError``).
+        fallback_workers: divide each rate by this while Redis is down; ``None`` uses the number
+            of processes seen on the key in the last 30 s (1 if none was seen).
+        permit_lease: seconds after its slot an unanswered permit is presumed answered, so a
+            worker killed mid-request frees its slots after that long (15).
+        probe_interval: seconds between attempts to reach Redis while it is down (1).
+        owns_client: close ``redis`` in ``aclose`` (set for clients made from a URL).
+
+    Raises:
+        MeegleValidationError: an option is out of range.
+
+    Example::
+
+        from redis.asyncio import Redis
+        from meegle_async.backends.redis import RedisLimiterBackend
+
+        limiter = RedisLimiterBackend(Redis(host="redis", socket_timeout=2), key_prefix="sync")
+    """
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        key_prefix: str = DEFAULT_KEY_PREFIX,
+        on_backend_error: BackendErrorMode = "fallback",
+        fallback_workers: int | None = None,
+        permit_lease: float = DEFAULT_PERMIT_LEASE,
+        probe_interval: float = DEFAULT_PROBE_INTERVAL,
+        owns_client: bool = False,
+    ) -> None:
+        mode = _check_mode(on_backend_error)
+        self._prefix = _check_prefix(key_prefix)
+        if fallback_workers is not None and (
+            isinstance(fallback_workers, bool)
+            or not isinstance(fallback_workers, int)
+            or fallback_workers < 1
+        ):
+            raise MeegleValidationError(
+                f"fallback_workers must be an integer >= 1 or None, not {fallback_workers!r}"
+            )
+        self._redis = redis
+        self._fallback_workers = fallback_workers
+        self._lease = _check_positive(permit_lease, "permit_lease")
+        self._health = _Health(redis, mode, _check_positive(probe_interval, "probe_interval"))
+        self._owns_client = owns_client
+        self._client_id = uuid.uuid4().hex
+        self._fallback = MemoryLimiterBackend()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._fleet_seen = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._reserve = redis.register_script(_RESERVE)
+        self._confirm = redis.register_script(_CONFIRM)
+        self._release = redis.register_script(_RELEASE)
+        self._pause = redis.register_script(_PAUSE)
+        self._ttl_ms = int((self._lease + _WINDOW + 60.0) * 1000)
+
+    @property
+    def healthy(self) -> bool:
+        """Whether Redis answered the last time it was asked."""
+        return self._health.healthy
+
+    def fallback_rate(self, rate: float) -> float:
+        """The rate this process allows itself while Redis is down: ``rate`` divided by the
+        expected number of processes."""
+        workers = self._fallback_workers or max(1, self._fleet_seen)
+        return rate / workers
+
+    def _share(self, rate: RateSource) -> RateSource:
+        return lambda: self.fallback_rate(current_rate(rate))
+
+    def _keys(self, key: str) -> _Keys:
+        base = f"{self._prefix}:limit:{{{key}}}"
+        return _Keys(log=f"{base}:log", state=f"{base}:state", fleet=f"{base}:fleet")
+
+    async def acquire(self, key: str, rate: RateSource) -> Permit:
+        """Wait for a slot that keeps the fleet's contract at ``rate``, then grant it.
+
+        ``rate`` is read again at every attempt: adaptive limits may lower it while we wait.
+
+        Raises:
+            MeegleBackendError: Redis failed and ``on_backend_error="raise"``.
+        """
+        current_rate(rate)  # refuse a bad rate before waiting
+        share = self._share(rate)
+        started = time.monotonic()
+        health = self._health
+        local: Permit | None = None
+        if not health.use_redis():
+            local = await self._local_acquire(key, share)
+            # Redis may have come back while we queued: then the fleet must count this one too.
+            if not health.use_redis():
+                return self._local_permit(key, started, local)
+        elif not health.healthy or health.in_handover():
+            # Other processes may still be on their share: keep to ours as well.
+            local = await self._fallback.acquire(key, share)
+        try:
+            permit = await self._acquire_redis(key, rate, started, local)
+        except _ERRORS as exc:
+            await health.failed(exc, "granting a request")
+            if local is None:
+                local = await self._local_acquire(key, share)
+            return self._local_permit(key, started, local)
+        except BaseException:
+            if local is not None:
+                await self._fallback.release(local)
+            raise
+        health.succeeded()
+        return permit
+
+    async def _local_acquire(self, key: str, share: RateSource) -> Permit:
+        # Requests granted through Redis just before it failed must not share a window with ours.
+        quiet = self._health.failed_at + _WINDOW - time.monotonic()
+        if quiet > 0:
+            await asyncio.sleep(quiet)
+        return await self._fallback.acquire(key, share)
+
+    @staticmethod
+    def _local_permit(key: str, started: float, local: Permit) -> Permit:
+        return Permit(
+            key=key,
+            waited=local.granted_at - started,
+            granted_at=local.granted_at,
+            backend_token=_Grant(keys=None, permit_id=None, local=local),
+        )
+
+    async def _acquire_redis(
+        self, key: str, rate: RateSource, started: float, local: Permit | None
+    ) -> Permit:
+        keys = self._keys(key)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        args: list[str | int] = [
+            "",
+            "",
+            int(_WINDOW * _US),
+            int(self._lease * _US),
+            self._ttl_ms,
+            self._client_id,
+            int(_FLEET_WINDOW * _US),
+        ]
+        while True:
+            permit_id = uuid.uuid4().hex
+            args[0] = permit_id
+            # One coroutine per process and key talks to Redis; the others queue here.
+            async with lock:
+                while True:
+                    qps = current_rate(rate)
+                    args[1] = repr(qps)
+                    reply = await self._reserve(keys=[keys.log, keys.state, keys.fleet], args=args)
+                    status, wait_us, fleet = (_as_int(v) for v in reply)
+                    self._fleet_seen = fleet
+                    if status == 1:
+                        break
+                    if wait_us < 0:
+                        await asyncio.sleep(_jittered(min(0.1, max(0.005, 0.5 / qps))))
+                    else:
+                        await asyncio.sleep(_jittered(wait_us / _US))
+            if wait_us > 0:
+                try:
+                    await asyncio.sleep(wait_us / _US)
+                except asyncio.CancelledError:
+                    self._forget(keys, permit_id)
+                    raise
+                # A throttled answer elsewhere may have paused the key while we slept.
+                paused_us = _as_int(
+                    await self._confirm(keys=[keys.log, keys.state], args=[permit_id])
+                )
+                if paused_us < 0:
+                    raise _StateLost("Redis lost the limiter state (restarted?)")
+                if paused_us > 0:
+                    await asyncio.sleep(_jittered(paused_us / _US))
+                    continue
+            granted = time.monotonic()
+            return Permit(
+                key=key,
+                waited=granted - started,
+                granted_at=granted,
+                backend_token=_Grant(keys=keys, permit_id=permit_id, local=local),
+            )
+
+    def _forget(self, keys: _Keys, permit_id: str) -> None:
+        """Give back a slot whose request will never be sent (the caller was cancelled)."""
+
+        async def forget() -> None:
+            with contextlib.suppress(*_ERRORS):
+                await self._redis.zrem(keys.log, permit_id)
+
+        task = asyncio.get_running_loop().create_task(forget())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def release(self, permit: Permit) -> None:
+        """Record the answer time (Redis ``TIME``). Never raises: a lost release only keeps the
+        slot until the permit's lease runs out."""
+        permit.mark_answered(time.monotonic())
+        grant = permit.backend_token
+        if not isinstance(grant, _Grant):
+            return
+        if grant.local is not None:
+            await self._fallback.release(grant.local)
+        if grant.keys is None or grant.permit_id is None or not self._health.healthy:
+            return
+        try:
+            await self._release(keys=[grant.keys.log], args=[grant.permit_id])
+        except _ERRORS as exc:
+            await self._health.failed(exc, "recording an answer", may_raise=False)
+
+    async def pause(self, key: str, seconds: float) -> None:
+        """Pause ``key`` for every process for ``seconds`` (extends, never shortens).
+
+        Raises:
+            MeegleBackendError: Redis failed and ``on_backend_error="raise"``.
+        """
+        seconds = max(0.0, seconds)
+        await self._fallback.pause(key, seconds)
+        if not self._health.use_redis():
+            return
+        keys = self._keys(key)
+        try:
+            await self._pause(keys=[keys.state], args=[int(seconds * _US), self._ttl_ms])
+        except _ERRORS as exc:
+            await self._health.failed(exc, "storing a pause")
+        else:
+            self._health.succeeded()
+
+    async def aclose(self) -> None:
+        """Close the Redis client if this backend made it (a URL); a given client is left open."""
+        tasks = list(self._tasks)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self._owns_client:
+            with contextlib.suppress(*_ERRORS):
+                await self._redis.aclose()
+
+
+def _encode_token(token: StoredToken) -> str:
+    def finite(value: float) -> float | None:
+        return value if math.isfinite(value) else None
+
+    return json.dumps(
+        {
+            "value": token.value.get(),
+            "expires_at": finite(token.expires_at),
+            "refresh_token": token.refresh_token.get() if token.refresh_token else None,
+            "refresh_expires_at": finite(token.refresh_expires_at),
+        }
+    )
+
+
+def _decode_token(raw: bytes | str | None) -> StoredToken | None:
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        value = data["value"]
+        if not isinstance(value, str) or not value:
+            return None
+        refresh = data.get("refresh_token")
+        expires = data.get("expires_at")
+        refresh_expires = data.get("refresh_expires_at")
+        return StoredToken(
+            value=Secret(value),
+            expires_at=float(expires) if expires is not None else math.inf,
+            refresh_token=Secret(refresh) if isinstance(refresh, str) and refresh else None,
+            refresh_expires_at=float(refresh_expires) if refresh_expires is not None else math.inf,
+        )
+    except (ValueError, TypeError, KeyError):
+        # Not ours or corrupt: as good as missing, a new token will be fetched over it.
+        return None
+
+
+class RedisTokenStore:
+    """Tokens cached in Redis: one token for every process, fetched by one of them at a time.
+
+    A ``TokenStore``. The stored token expires in Redis when the token does. A copy is kept in
+    the process, so a Redis outage needs no new token.
+
+    Args:
+        redis: a ``redis.asyncio.Redis`` client (short socket timeouts, see
+            ``RedisLimiterBackend``).
+        key_prefix: prefix of every key (``"meegle"``).
+        on_backend_error: ``"fallback"`` (the in-process copy and an in-process lock) or
+            ``"raise"`` (``MeegleBackendError``).
+        lock_ttl: seconds the fetch lock lives if its holder dies holding it (10).
+        lock_poll: seconds between attempts to take the lock while another process holds it.
+        probe_interval: seconds between attempts to reach Redis while it is down (1).
+
+    Raises:
+        MeegleValidationError: an option is out of range.
+    """
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        key_prefix: str = DEFAULT_KEY_PREFIX,
+        on_backend_error: BackendErrorMode = "fallback",
+        lock_ttl: float = DEFAULT_TOKEN_LOCK_TTL,
+        lock_poll: float = 0.05,
+        probe_interval: float = DEFAULT_PROBE_INTERVAL,
+    ) -> None:
+        mode = _check_mode(on_backend_error)
+        self._prefix = _check_prefix(key_prefix)
+        self._redis = redis
+        self._lock_ttl_ms = max(1, int(_check_positive(lock_ttl, "lock_ttl") * 1000))
+        self._lock_poll = _check_positive(lock_poll, "lock_poll")
+        self._health = _Health(redis, mode, _check_positive(probe_interval, "probe_interval"))
+        self._mirror: dict[str, StoredToken] = {}
+        self._local_locks: dict[str, asyncio.Lock] = {}
+        self._discard = redis.register_script(_DISCARD)
+        self._unlock = redis.register_script(_UNLOCK)
+
+    @property
+    def healthy(self) -> bool:
+        """Whether Redis answered the last time it was asked."""
+        return self._health.healthy
+
+    def token_key(self, key: str) -> str:
+        """The Redis key the token of ``key`` is stored under."""
+        return f"{self._prefix}:token:{{{key}}}"
+
+    async def _call(self, doing: str, call: Awaitable[Any]) -> tuple[bool, Any]:
+        try:
+            result = await call
+        except _ERRORS as exc:
+            await self._health.failed(exc, doing)
+            return False, None
+        self._health.succeeded()
+        return True, result
+
+    async def load(self, key: str) -> StoredToken | None:
+        """The cached token under ``key``: from Redis, or the process's copy while it is down.
+
+        Raises:
+            MeegleBackendError: Redis failed and ``on_backend_error="raise"``.
+        """
+        if self._health.use_redis():
+            ok, raw = await self._call(
+                "reading the cached token", self._redis.get(self.token_key(key))
+            )
+            if ok:
+                token = _decode_token(cast("bytes | str | None", raw))
+                if token is None:
+                    self._mirror.pop(key, None)
+                else:
+                    self._mirror[key] = token
+                return token
+        return self._mirror.get(key)
+
+    async def save(self, key: str, token: StoredToken) -> None:
+        """Cache ``token`` under ``key`` until it expires.
+
+        Raises:
+            MeegleBackendError: Redis failed and ``on_backend_error="raise"``.
+        """
+        self._mirror[key] = token
+        if not self._health.use_redis():
+            return
+        name = self.token_key(key)
+        if math.isfinite(token.expires_at):
+            ttl_ms = int((token.expires_at - time.time()) * 1000)
+            if ttl_ms <= 0:
+                await self._call("dropping an expired token", self._redis.delete(name))
+                return
+            await self._call(
+                "caching the token", self._redis.set(name, _encode_token(token), px=ttl_ms)
+            )
+        else:
+            await self._call("caching the token", self._redis.set(name, _encode_token(token)))
+
+    async def discard(self, key: str, value: str) -> None:
+        """Drop the cached token under ``key`` if it is still ``value`` (compare-and-delete).
+
+        Raises:
+            MeegleBackendError: Redis failed and ``on_backend_error="raise"``.
+        """
+        current = self._mirror.get(key)
+        if current is not None and current.value.get() == value:
+            del self._mirror[key]
+        if self._health.use_redis():
+            await self._call(
+                "dropping a refused token",
+                self._discard(keys=[self.token_key(key)], args=[value]),
+            )
+
+    @contextlib.asynccontextmanager
+    async def fetch_lock(self, key: str) -> AsyncIterator[None]:
+        """Held by the one process (and coroutine) fetching the token for ``key``.
+
+        Raises:
+            MeegleBackendError: Redis failed and ``on_backend_error="raise"``.
+        """
+        local = self._local_locks.get(key)
+        if local is None:
+            local = self._local_locks[key] = asyncio.Lock()
+        async with local:
+            name = f"{self.token_key(key)}:lock"
+            owner: str | None = None
+            if self._health.use_redis():
+                try:
+                    owner = await self._take_lock(name)
+                except _ERRORS as exc:
+                    await self._health.failed(exc, "taking the token lock")
+                else:
+                    self._health.succeeded()
+            try:
+                yield
+            finally:
+                if owner is not None:
+                    # If this fails the lock expires by itself after lock_ttl.
+                    with contextlib.suppress(*_ERRORS):
+                        await self._unlock(keys=[name], args=[owner])
+
+    async def _take_lock(self, name: str) -> str:
+        owner = uuid.uuid4().hex
+        while True:
+            if await self._redis.set(name, owner, nx=True, px=self._lock_ttl_ms):
+                return owner
+            await asyncio.sleep(_jittered(self._lock_poll))
+
+
+def redis_shared_state(
+    redis: Redis,
+    *,
+    key_prefix: str = DEFAULT_KEY_PREFIX,
+    on_backend_error: str = "fallback",
+    fallback_workers: int | None = None,
+    permit_lease: float = DEFAULT_PERMIT_LEASE,
+    token_lock_ttl: float = DEFAULT_TOKEN_LOCK_TTL,
+    probe_interval: float = DEFAULT_PROBE_INTERVAL,
+    owns_client: bool = False,
+) -> SharedState:
+    """A ``SharedState`` on a Redis client you made: limits and tokens for every process.
+
+    The limiter and the token store share one view of Redis's health, so an outage logs one
+    warning. Arguments as for ``RedisLimiterBackend`` and ``RedisTokenStore``.
+
+    Returns:
+        A ``SharedState`` to pass as ``MeegleClient(shared_state=...)``; share it between
+        clients of one process too.
+
+    Raises:
+        MeegleValidationError: an option is out of range.
+
+    Example::
+
+        from redis.asyncio import Redis
+        from meegle_async import MeegleClient
+        from meegle_async.backends.redis import redis_shared_state
+
+        state = redis_shared_state(Redis(host="redis", socket_timeout=2), key_prefix="sync")
+        client = MeegleClient(plugin_id="...", plugin_secret="...", shared_state=state)
+    """
+    mode = _check_mode(on_backend_error)
+    limiter = RedisLimiterBackend(
+        redis,
+        key_prefix=key_prefix,
+        on_backend_error=mode,
+        fallback_workers=fallback_workers,
+        permit_lease=permit_lease,
+        probe_interval=probe_interval,
+        owns_client=owns_client,
+    )
+    store = RedisTokenStore(
+        redis,
+        key_prefix=key_prefix,
+        on_backend_error=mode,
+        lock_ttl=token_lock_ttl,
+        probe_interval=probe_interval,
+    )
+    store._health = limiter._health
+    return SharedState(limiter=limiter, token_store=store)
+
+
+def shared_state_from_url(
+    url: str,
+    *,
+    on_backend_error: str = "fallback",
+    key_prefix: str = DEFAULT_KEY_PREFIX,
+    fallback_workers: int | None = None,
+    permit_lease: float = DEFAULT_PERMIT_LEASE,
+    token_lock_ttl: float = DEFAULT_TOKEN_LOCK_TTL,
+    probe_interval: float = DEFAULT_PROBE_INTERVAL,
+    socket_timeout: float = DEFAULT_SOCKET_TIMEOUT,
+) -> SharedState:
+    """A ``SharedState`` on the Redis at ``url`` (``redis://``, ``rediss://`` or ``unix://``).
+
+    Nothing connects until the first call. The client gets ``socket_timeout`` for connecting and
+    for each command (options in the URL's query win). A command that fails on a broken
+    connection is retried once, at once, on a new one (a restarted Redis); beyond that a failure
+    falls back (or raises) at once. ``MeegleClient(shared_state=url)`` calls this with the
+    defaults.
+
+    Returns:
+        A ``SharedState`` whose limiter closes the Redis client with the ``MeegleClient``.
+
+    Raises:
+        MeegleValidationError: the URL or an option is invalid.
+
+    Example::
+
+        from meegle_async import MeegleClient
+        from meegle_async.backends.redis import shared_state_from_url
+
+        state = shared_state_from_url("redis://redis:6379/0", key_prefix="sync",
+                                      fallback_workers=8)
+        client = MeegleClient(plugin_id="...", plugin_secret="...", shared_state=state)
+    """
+    mode = _check_mode(on_backend_error)
+    timeout = _check_positive(socket_timeout, "socket_timeout")
+    try:
+        client = Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            # One immediate retry on a fresh connection: a pooled connection to a Redis that
+            # restarted fails once although the server is back.
+            retry=Retry(NoBackoff(), 1),
+        )
+    except (ValueError, TypeError) as exc:
+        raise MeegleValidationError(
+            f"shared_state is not a valid Redis URL ({exc}); "
+            "use redis://host:6379/0, rediss://... or unix:///path/to/redis.sock"
+        ) from None
+    return redis_shared_state(
+        client,
+        key_prefix=key_prefix,
+        on_backend_error=mode,
+        fallback_workers=fallback_workers,
+        permit_lease=permit_lease,
+        token_lock_ttl=token_lock_ttl,
+        probe_interval=probe_interval,
+        owns_client=True,
+    )
