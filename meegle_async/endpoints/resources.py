@@ -383,18 +383,21 @@ def _search_body(
 ) -> dict[str, Any]:
     if isinstance(data_sources, (DataSource, Mapping)):
         data_sources = [data_sources]
-    sources = input_json_list(data_sources, DataSource, name="data_sources")
+    given = list(data_sources) if isinstance(data_sources, Iterable) else data_sources
+    for i, source in enumerate(given if isinstance(given, list) else ()):
+        # Checked before conversion, which would turn a list into its str().
+        keys = source.get("work_item_type_keys") if isinstance(source, Mapping) else None
+        if not isinstance(keys, (str, type(None))):
+            raise MeegleValidationError(
+                f"data_sources[{i}].work_item_type_keys is one type key (a string) despite "
+                f"its name, not {type(keys).__name__}: use one data source per type"
+            )
+    sources = input_json_list(given, DataSource, name="data_sources")
     if not sources:
         raise MeegleValidationError("data_sources is empty: give at least one space and type")
     for i, source in enumerate(sources):
         _text(source.get("project_key"), f"data_sources[{i}].project_key")
-        keys = source.get("work_item_type_keys")
-        if isinstance(keys, (list, tuple)):
-            raise MeegleValidationError(
-                f"data_sources[{i}].work_item_type_keys is one type key (a string) despite "
-                f"its name, not a list: use one data source per type"
-            )
-        _text(keys, f"data_sources[{i}].work_item_type_keys")
+        _text(source.get("work_item_type_keys"), f"data_sources[{i}].work_item_type_keys")
     group = input_json(search_group, SearchGroup, name="search_group")
     _check_group(group, "search_group")
     body: dict[str, Any] = {"data_sources": sources, "search_group": group}
