@@ -375,3 +375,39 @@ async def test_spec_error_codes_map_to_their_exceptions(
         "create_work_item_resource_repository",
         "create_work_item_through_resources",
     }
+
+
+async def test_the_group_against_the_fake_server() -> None:
+    from meegle_async.testing import FakeMeegle
+
+    async with FakeMeegle(seed_items=80, seed=5, rate_limits=False) as fake:
+        kinds = {(i.project_key, i.type_key) for i in fake.store.items.values() if i.is_resource}
+        assert kinds
+        project_key, type_key = sorted(kinds)[0]
+        ids = [
+            i.id
+            for i in fake.store.items.values()
+            if i.is_resource and (i.project_key, i.type_key) == (project_key, type_key)
+        ]
+        async with MeegleClient(
+            base_url=fake.base_url,
+            plugin_id=fake.plugin_id,
+            plugin_secret=fake.plugin_secret,
+            user_key=fake.user_key,
+            default_qps=1000,
+        ) as client:
+            res = client.resources
+            got = await res.get_details(project_key, type_key, list(reversed(ids)))
+            assert [g.id for g in got] == list(reversed(ids))
+            new_id = await res.create(project_key, type_key)
+            found = [
+                i.work_item_id
+                async for i in res.iter_search(
+                    [DataSource(project_key=project_key, work_item_type_keys=type_key)],
+                    {"conjunction": "AND", "search_params": []},
+                    page_size=2,
+                )
+            ]
+            assert sorted(found) == sorted([*ids, new_id])
+            made = await res.create_work_item(project_key, new_id, work_item_type_key=type_key)
+            assert made.work_item_id not in (None, new_id)

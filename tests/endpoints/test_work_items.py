@@ -1005,3 +1005,48 @@ async def test_delete_20090_is_retried_then_reported_as_throttled(
         await client.work_items.delete("s", "t", 1)
     assert len(stub.requests) > 1
     assert len({r.headers["X-Idem-UUID"] for r in stub.requests}) == 1  # one key, every attempt
+
+
+# -- against the embedded fake server -------------------------------------------------------------
+
+
+async def test_the_group_against_the_fake_server() -> None:
+    from meegle_async.testing import FakeMeegle
+
+    async with FakeMeegle(
+        seed_items=80, seed=3, rate_limits=False, batch_task_duration=0.05
+    ) as fake:
+        ids = [
+            i.id
+            for i in fake.store.items.values()
+            if i.type_key == "story" and i.project_key == fake.project_key and not i.is_resource
+        ]
+        assert len(ids) > 1
+        async with MeegleClient(
+            base_url=fake.base_url,
+            plugin_id=fake.plugin_id,
+            plugin_secret=fake.plugin_secret,
+            user_key=fake.user_key,
+            default_qps=1000,
+            rate_limits={"batch_update_work_item_field": 1000, "get_batch_update_progress": 1000},
+        ) as client:
+            wi = client.work_items
+            items = await wi.get_details(fake.project_key, "story", [*reversed(ids), ids[0]])
+            assert [i.id for i in items] == [*reversed(ids), ids[0]]
+            meta = await wi.get_creation_metadata(fake.project_key, "story")
+            assert any(f.field_key == "description" for f in meta)
+            result = await wi.batch_update_and_wait(
+                fake.project_key,
+                "story",
+                ids,
+                field_key="description",
+                update_mode="UPDATE",
+                after_field_value="bulk",
+                poll_schedule=FAST,
+            )
+            assert result.raise_for_failures().ok
+            assert sorted(result.success_ids) == sorted(ids)
+            after = await wi.get_details(fake.project_key, "story", ids[:3], fields=["description"])
+            assert all(i.field("description") == "bulk" for i in after)
+            records = [r async for r in wi.iter_change_log(fake.project_key, ids, page_size=7)]
+            assert {r.work_item_id for r in records if r.operation_type == "modify"} >= set(ids)
