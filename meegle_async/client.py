@@ -172,6 +172,7 @@ class MeegleClient:
             throttle_codes=frozenset(throttle_codes),
             token_invalid_codes=frozenset(token_invalid_codes),
             on_request=on_request,
+            default_timeout=self._options.timeout,
         )
         self._transport.auth = _make_auth(
             transport=self._transport,

@@ -18,6 +18,7 @@ from aiohttp import web
 from meegle_async import (
     MeegleClient,
     MeegleError,
+    MeegleTimeoutError,
     MeegleValidationError,
     RawResponse,
     RequestEvent,
@@ -282,3 +283,32 @@ async def test_adaptive_limits_find_a_budget_shared_with_traffic_we_do_not_see(
     assert stats.throttled / stats.requests < 0.15
     assert elapsed < 1.5 * calls / 5
     assert rate_now < 15
+
+
+async def test_a_copys_timeout_applies_to_its_calls(
+    stub: Stub, client_kwargs: dict[str, Any]
+) -> None:
+    async def slow(request: web.Request, rec: Recorded) -> web.StreamResponse:
+        await asyncio.sleep(0.4)
+        return ok("late")
+
+    stub.handler = slow
+    async with MeegleClient(**client_kwargs, timeout=5) as client:
+        hasty = client.with_options(timeout=0.1, max_retries=0)
+        with pytest.raises(MeegleTimeoutError):
+            await get_types(hasty)
+        assert await get_types(client) == "late"
+
+
+def test_proxy_settings_are_read_from_the_environment_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from meegle_async.transport.session import env_proxy_for
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert env_proxy_for("https://project.larksuite.com") == "http://proxy.internal:3128"
+    monkeypatch.setenv("NO_PROXY", "project.larksuite.com")
+    assert env_proxy_for("https://project.larksuite.com") is None
+    assert MeegleClient(plugin_token="t", user_key="u", trust_env=False)._transport.proxy is None

@@ -16,13 +16,14 @@ import json as jsonlib
 import math
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
-from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .._version import __version__
@@ -53,6 +54,17 @@ def default_user_agent(suffix: str | None = None) -> str:
     """``meegle-async/<version> python/<major.minor>``, plus the caller's ``suffix``."""
     agent = f"meegle-async/{__version__} python/{sys.version_info[0]}.{sys.version_info[1]}"
     return f"{agent} {suffix.strip()}" if suffix and suffix.strip() else agent
+
+
+def env_proxy_for(base_url: str) -> str | None:
+    """The proxy ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` name for ``base_url``, unless
+    ``NO_PROXY`` exempts its host."""
+    parts = urlsplit(base_url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or (parts.hostname and urllib.request.proxy_bypass(parts.hostname)):
+        return None
+    return proxy
 
 
 def _as_timeout(value: float | aiohttp.ClientTimeout | None) -> aiohttp.ClientTimeout:
@@ -109,15 +121,21 @@ class Transport:
         throttle_codes: frozenset[int],
         token_invalid_codes: frozenset[int],
         on_request: RequestHook | None,
+        default_timeout: aiohttp.ClientTimeout | None = None,
     ) -> None:
         self.base_url = base_url
+        self.default_timeout = default_timeout or _as_timeout(60.0)
         self.auth = auth
         self.limiter = limiter
         self.rates = rates
         self.retry = retry
         self.adaptive_limits = adaptive_limits
         self.user_agent = user_agent
-        self.proxy = proxy
+        # aiohttp's trust_env looks the environment up on every request, in a thread (3x the
+        # cost of a small call on loopback): read the proxy settings once instead.
+        self.proxy = (
+            proxy if proxy is not None else (env_proxy_for(base_url) if trust_env else None)
+        )
         self.trust_env = trust_env
         self.throttle_codes = throttle_codes
         self.token_invalid_codes = token_invalid_codes
@@ -148,7 +166,8 @@ class Transport:
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                trust_env=self.trust_env,
+                timeout=self.default_timeout,
+                trust_env=False,
                 headers={"User-Agent": self.user_agent},
                 json_serialize=jsonlib.dumps,
             )
@@ -385,6 +404,11 @@ class Transport:
     ) -> tuple[int, Mapping[str, str], bytes]:
         """One HTTP exchange; aiohttp's exceptions become ours here, the most specific first."""
         session = self._get_session()
+        # A timeout given per request costs a fifth of a small call: our own session carries
+        # the client's, and only a copy with another one (or a borrowed session) passes it.
+        per_request: Any = (
+            None if self._owns_session and timeout == self.default_timeout else timeout
+        )
         try:
             async with (
                 self._get_semaphore(),
@@ -394,14 +418,14 @@ class Transport:
                     params=query,
                     data=body,
                     headers=headers,
-                    timeout=timeout,
+                    timeout=per_request,
                     proxy=self.proxy,
                     allow_redirects=False,
                 ) as resp,
             ):
                 raw = await resp.read()
-                # Header names are case-insensitive; keep them so for log id lookups.
-                return resp.status, CIMultiDictProxy(CIMultiDict(resp.headers)), raw
+                # aiohttp's headers are a read-only, case-insensitive view: kept as they are.
+                return resp.status, resp.headers, raw
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise MeegleTimeoutError(
                 f"{endpoint}: no answer within the timeout", endpoint=endpoint

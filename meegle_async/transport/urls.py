@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import string
 from collections.abc import Mapping
@@ -70,23 +71,32 @@ def _encode_segment(name: str, value: object) -> str:
     return encoded
 
 
+@functools.lru_cache(maxsize=512)
+def _parse_template(template: str) -> tuple[tuple[str, str | None], ...]:
+    """The literal text and placeholder of each part of a path template, checked once."""
+    if not template.startswith("/open_api/"):
+        raise MeegleValidationError(f"path must start with /open_api/: {template!r}")
+    parts: list[tuple[str, str | None]] = []
+    for literal, field, spec, conversion in _FORMATTER.parse(template):
+        if field is not None and (spec or conversion or not field.isidentifier()):
+            raise MeegleValidationError(f"unsupported placeholder {{{field}}} in {template!r}")
+        parts.append((literal, field))
+    return tuple(parts)
+
+
 def build_path(template: str, path_params: Mapping[str, object] | None = None) -> str:
     """Fill ``template`` (``/open_api/{project_key}/work_item/all-types``) with ``path_params``.
 
     Every value becomes exactly one percent-encoded segment, so ``a/b``, ``../x`` or ``a?b``
     can never change which path is called. Missing, unused or empty parameters are refused.
     """
-    if not template.startswith("/open_api/"):
-        raise MeegleValidationError(f"path must start with /open_api/: {template!r}")
-    params = dict(path_params or {})
+    params = path_params or {}
     out: list[str] = []
     used: set[str] = set()
-    for literal, field, spec, conversion in _FORMATTER.parse(template):
+    for literal, field in _parse_template(template):
         out.append(literal)
         if field is None:
             continue
-        if spec or conversion or not field.isidentifier():
-            raise MeegleValidationError(f"unsupported placeholder {{{field}}} in {template!r}")
         if field not in params:
             raise MeegleValidationError(f"path parameter {field} is required by {template!r}")
         out.append(_encode_segment(field, params[field]))

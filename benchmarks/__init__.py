@@ -1,0 +1,1 @@
+"""Benchmarks of meegle_async against the embedded fake Meegle server (``python -m benchmarks``)."""

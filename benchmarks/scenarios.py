@@ -1,0 +1,363 @@
+"""The benchmark scenarios. Each runs once and returns its figures; the runner repeats and takes
+medians. Every target is a ratio to a floor or a baseline measured in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+from meegle_async import MeegleClient, RetryPolicy
+from meegle_async.models.base import structure_list
+from meegle_async.models.work_items import WorkItem
+from meegle_async.testing import FakeMeegle, Faults
+
+Figures = dict[str, Any]
+Scenario = Callable[[bool], Awaitable[Figures]]
+
+
+def _client(fake: FakeMeegle, **kwargs: Any) -> MeegleClient:
+    return MeegleClient(
+        base_url=fake.base_url,
+        plugin_id=fake.plugin_id,
+        plugin_secret=fake.plugin_secret,
+        user_key=fake.user_key,
+        **kwargs,
+    )
+
+
+def _story_ids(fake: FakeMeegle, count: int) -> list[int]:
+    ids = sorted(
+        item.id
+        for item in fake.store.items.values()
+        if item.type_key == "story" and item.project_key == fake.project_key
+    )
+    if len(ids) < count:
+        raise RuntimeError(f"seeded {len(ids)} stories, need {count}")
+    return ids[:count]
+
+
+def _seed_for(stories: int) -> int:
+    return int(stories / 0.55) + 200  # the seed makes about 60% stories
+
+
+def _throttled(fake: FakeMeegle) -> int:
+    return sum(fake.throttled.values())
+
+
+async def bulk_details(quick: bool) -> Figures:
+    """10,000 ids through get_details at 15 QPS with 20 ms latency: elapsed against the floor."""
+    count = 1_000 if quick else 10_000
+    async with FakeMeegle(seed_items=_seed_for(count), seed=1, latency=0.02) as fake:
+        ids = _story_ids(fake, count)
+        async with _client(fake) as client:
+            started = time.monotonic()
+            items = await client.work_items.get_details(fake.project_key, "story", ids)
+            elapsed = time.monotonic() - started
+            stats = client.stats().endpoints["get_work_item_details"]
+        requests = -(-count // 50)
+        floor = (requests - 1) / 15
+        return {
+            "ids": count,
+            "requests": stats.requests,
+            "elapsed_s": elapsed,
+            "floor_s": floor,
+            "ratio": elapsed / floor,
+            "throttled": _throttled(fake),
+            "all_ids_once_in_order": [i.id for i in items] == ids,
+        }
+
+
+async def batch_update(quick: bool) -> Figures:
+    """batch_update_and_wait on 1,000 ids (20 tasks), tasks done 2 s after submission."""
+    count = 200 if quick else 1_000
+    duration = 2.0
+    async with FakeMeegle(
+        seed_items=_seed_for(count), seed=2, batch_task_duration=duration
+    ) as fake:
+        ids = _story_ids(fake, count)
+        async with _client(fake) as client:
+            started = time.monotonic()
+            result = await client.work_items.batch_update_and_wait(
+                fake.project_key,
+                "story",
+                ids,
+                field_key="description",
+                update_mode="UPDATE",
+                after_field_value="benchmarked",
+                timeout=120,
+            )
+            elapsed = time.monotonic() - started
+            polls = client.stats().endpoints["get_batch_update_progress"].requests
+        tasks = -(-count // 50)
+        floor = (tasks - 1) * 1.0 + duration
+        return {
+            "ids": count,
+            "tasks": tasks,
+            "polls": polls,
+            "elapsed_s": elapsed,
+            "floor_s": floor,
+            "ratio": elapsed / floor,
+            "ok": result.ok,
+            "throttled": _throttled(fake),
+        }
+
+
+async def overhead(quick: bool) -> Figures:
+    """5,000 small calls, limits lifted, 32 in flight: the client against raw aiohttp."""
+    calls = 1_000 if quick else 5_000
+    in_flight = 32
+    path = "/open_api/{project_key}/work_item/all-types"
+    async with FakeMeegle(seed_items=10, rate_limits=False, record_requests=False) as fake:
+        async with _client(
+            fake, default_qps=1_000_000, adaptive_limits=False, max_concurrency=in_flight
+        ) as client:
+            await client.request("types", "GET", path, path_params={"project_key": fake.project_key})
+            gate = asyncio.Semaphore(in_flight)
+
+            async def one() -> None:
+                async with gate:
+                    await client.request(
+                        "types", "GET", path, path_params={"project_key": fake.project_key}
+                    )
+
+            started = time.monotonic()
+            await asyncio.gather(*(one() for _ in range(calls)))
+            client_s = time.monotonic() - started
+            token = await client._transport.auth.token()  # type: ignore[union-attr]
+
+        url = f"{fake.base_url}/open_api/{fake.project_key}/work_item/all-types"
+        headers = {"X-Plugin-Token": token, "X-User-Key": fake.user_key}
+        connector = aiohttp.TCPConnector(limit=in_flight)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            gate = asyncio.Semaphore(in_flight)
+
+            async def raw() -> None:
+                async with gate, session.get(url, headers=headers) as resp:
+                    body = json.loads(await resp.read())
+                    assert body["err_code"] == 0
+
+            await raw()
+            started = time.monotonic()
+            await asyncio.gather(*(raw() for _ in range(calls)))
+            raw_s = time.monotonic() - started
+    return {
+        "calls": calls,
+        "client_per_s": calls / client_s,
+        "raw_aiohttp_per_s": calls / raw_s,
+        "ratio": raw_s / client_s,
+    }
+
+
+def _answer_bytes(items: int, fields: int) -> bytes:
+    shapes: list[Callable[[int], Any]] = [
+        lambda i: f"text value {i}",
+        lambda i: {"label": f"P{i % 4}", "value": f"opt_{i % 4}"},
+        lambda i: [f"user_{i}", f"user_{i + 1}"],
+        lambda i: 1_720_000_000_000 + i,
+        lambda i: {"doc": "[]", "doc_text": f"multi text {i}", "is_empty": False},
+        lambda i: [{"role": "rd", "owners": [f"user_{i}"]}],
+    ]
+    data = []
+    for n in range(items):
+        data.append(
+            {
+                "id": 10_000 + n,
+                "name": f"Story {n}",
+                "work_item_type_key": "story",
+                "project_key": "space_demo",
+                "simple_name": "demo",
+                "template_id": 400001,
+                "pattern": "Node",
+                "sub_stage": "doing",
+                "created_by": "user_1",
+                "updated_by": "user_2",
+                "created_at": 1_720_000_000_000,
+                "updated_at": 1_720_000_500_000,
+                "current_nodes": [{"id": "dev", "name": "Develop", "owners": ["user_1"]}],
+                "work_item_status": {"state_key": "doing", "is_archived_state": False},
+                "fields": [
+                    {
+                        "field_key": f"field_{f:04d}",
+                        "field_alias": f"alias_{f}",
+                        "field_type_key": "text",
+                        "field_value": shapes[f % len(shapes)](f),
+                    }
+                    for f in range(fields)
+                ],
+            }
+        )
+    return json.dumps({"err_code": 0, "err_msg": "", "err": {}, "data": data}).encode()
+
+
+def _best_of(repeats: int, fn: Callable[[], Any]) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+async def decode(quick: bool) -> Figures:
+    """One get_details answer of 50 items x 200 fields: structuring against json.loads alone."""
+    raw = _answer_bytes(50, 200)
+    repeats = 5 if quick else 20
+    parsed = json.loads(raw)["data"]
+    loads_s = _best_of(repeats, lambda: json.loads(raw))
+    structure_s = _best_of(repeats, lambda: structure_list(parsed, WorkItem))
+
+    def structure_and_read() -> None:
+        for item in structure_list(parsed, WorkItem):
+            _ = item.field_value_pairs
+
+    full_s = _best_of(repeats, structure_and_read)
+    return {
+        "bytes": len(raw),
+        "json_loads_ms": loads_s * 1000,
+        "structure_ms": structure_s * 1000,
+        "structure_with_all_fields_ms": full_s * 1000,
+        "ratio": structure_s / loads_s,
+        "ratio_with_all_fields": full_s / loads_s,
+    }
+
+
+_MEMORY_CHILD = r"""
+import asyncio, json, sys, time
+from meegle_async import MeegleClient
+from meegle_async.testing import FakeMeegle
+
+def rss_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+async def main(count):
+    start_ms = 1_735_000_000_000
+    async with FakeMeegle(seed_items=10, rate_limits=False, record_requests=False) as fake:
+        wid = next(iter(fake.store.items))
+        fake.store.add_synthetic_change_log(wid, count, start_ms, start_ms + 6 * 86_400_000)
+        async with MeegleClient(base_url=fake.base_url, plugin_id=fake.plugin_id,
+                                plugin_secret=fake.plugin_secret, user_key=fake.user_key,
+                                default_qps=1_000_000, adaptive_limits=False) as client:
+            base = rss_mb()
+            peak = base
+            seen = 0
+            async for record in client.work_items.iter_change_log(
+                fake.project_key, [wid], start=start_ms, end=start_ms + 6 * 86_400_000,
+                page_size=200,
+            ):
+                seen += 1
+                if seen % 2000 == 0:
+                    peak = max(peak, rss_mb())
+            peak = max(peak, rss_mb())
+    print(json.dumps({"records": seen, "baseline_mb": base, "growth_mb": peak - base}))
+
+asyncio.run(main(int(sys.argv[1])))
+"""
+
+
+def _memory_run(count: int) -> Figures:
+    out = subprocess.run(
+        [sys.executable, "-c", _MEMORY_CHILD, str(count)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+async def memory(quick: bool) -> Figures:
+    """iter_change_log over 200,000 records: peak RSS growth, and 50,000 against 200,000."""
+    small_n, large_n = (5_000, 20_000) if quick else (50_000, 200_000)
+    small = await asyncio.to_thread(_memory_run, small_n)
+    large = await asyncio.to_thread(_memory_run, large_n)
+    return {
+        "records_small": small["records"],
+        "records_large": large["records"],
+        "growth_small_mb": small["growth_mb"],
+        "growth_large_mb": large["growth_mb"],
+        "growth_difference_mb": large["growth_mb"] - small["growth_mb"],
+    }
+
+
+async def faults(quick: bool) -> Figures:
+    """Bulk details under 10% 429 and 5% 5xx: every id once; elapsed against a clean run."""
+    count = 500 if quick else 5_000
+    results = {}
+    for name, plan in (("clean", None), ("faulty", Faults(p_429=0.10, p_5xx=0.05))):
+        async with FakeMeegle(seed_items=_seed_for(count), seed=3, faults=plan) as fake:
+            ids = _story_ids(fake, count)
+            async with _client(fake, retry_policy=RetryPolicy(max_retries=8)) as client:
+                started = time.monotonic()
+                items = await client.work_items.get_details(fake.project_key, "story", ids)
+                elapsed = time.monotonic() - started
+                stats = client.stats().endpoints["get_work_item_details"]
+            results[name] = {
+                "elapsed_s": elapsed,
+                "every_id_once_in_order": [i.id for i in items] == ids,
+                "retries": stats.retries,
+                "throttled": stats.throttled,
+            }
+    return {
+        "ids": count,
+        "clean_elapsed_s": results["clean"]["elapsed_s"],
+        "faulty_elapsed_s": results["faulty"]["elapsed_s"],
+        "ratio": results["faulty"]["elapsed_s"] / results["clean"]["elapsed_s"],
+        "retries": results["faulty"]["retries"],
+        "every_id_once_in_order": results["faulty"]["every_id_once_in_order"]
+        and results["clean"]["every_id_once_in_order"],
+    }
+
+
+async def adaptive(quick: bool) -> Figures:
+    """The token has 5 QPS left on an endpoint while the client starts at 15: 300 calls."""
+    calls = 60 if quick else 300
+    limit = 5
+    async with FakeMeegle(
+        seed_items=_seed_for(calls),
+        seed=4,
+        rate_limits={"get_work_item_details": limit},
+        retry_after="float",
+    ) as fake:
+        ids = _story_ids(fake, calls)
+        async with _client(fake, retry_policy=RetryPolicy(max_retries=10)) as client:
+            started = time.monotonic()
+            await asyncio.gather(
+                *(client.work_items.get_details(fake.project_key, "story", [i]) for i in ids)
+            )
+            elapsed = time.monotonic() - started
+            stats = client.stats().endpoints["get_work_item_details"]
+    floor = calls / limit
+    return {
+        "calls": calls,
+        "requests": stats.requests,
+        "throttled": stats.throttled,
+        "throttled_share": stats.throttled / stats.requests,
+        "elapsed_s": elapsed,
+        "floor_s": floor,
+        "ratio": elapsed / floor,
+        "errors": stats.errors,
+    }
+
+
+#: name -> (scenario, the figure compared with the target, the target, how it is compared)
+SCENARIOS: dict[str, tuple[Scenario, str, float, str]] = {
+    "bulk_details": (bulk_details, "ratio", 1.05, "<="),
+    "batch_update": (batch_update, "ratio", 1.15, "<="),
+    "overhead": (overhead, "ratio", 0.75, ">="),
+    "decode": (decode, "ratio", 3.0, "<="),
+    "memory": (memory, "growth_large_mb", 50.0, "<="),
+    "faults": (faults, "ratio", float("inf"), "<="),
+    "adaptive": (adaptive, "ratio", 1.3, "<="),
+}
