@@ -87,10 +87,11 @@ async def test_no_poll_before_first_delay_and_backoff_while_running() -> None:
     times = [t - start for _, t, _ in tasks.polls]
     assert times[0] >= 0.05  # nothing while the task could not be done
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    # 0.02, 0.04, 0.08, then capped at 0.08
-    assert gaps[0] == pytest.approx(0.02, abs=0.015)
-    assert gaps[1] == pytest.approx(0.04, abs=0.015)
-    assert all(g == pytest.approx(0.08, abs=0.02) for g in gaps[2:])
+    # 0.02, 0.04, 0.08, then capped at 0.08 (lower bounds exact, upper bounds loose for busy CI)
+    assert 0.018 <= gaps[0] < 0.04
+    assert 0.038 <= gaps[1] < 0.07
+    assert len(gaps) >= 4
+    assert all(0.078 <= g < 0.14 for g in gaps[2:])
     assert [s for _, _, s in tasks.polls][-1] == "SUCCESS"
 
 
