@@ -1,9 +1,10 @@
 """The model base class and the one cattrs converter that holds every hook.
 
 Models are frozen, keyword-only attrs classes named after the server's keys. Meegle adds fields
-over time, so a model keeps every key it does not know in ``extra`` and ``to_dict`` writes them
-back unchanged; a known key the server sent as ``null`` comes back as ``null``, and a key it did
-not send stays absent. A model built by hand omits the fields left at ``None``.
+over time, so a model keeps the JSON object it was built from: ``extra`` gives the keys it does
+not know and ``to_dict`` writes every key back unchanged, in the server's order; a known key the
+server sent as ``null`` comes back as ``null``, and a key it did not send stays absent. A model
+built by hand omits the fields left at ``None``.
 
 Types mirror the wire: a subtask id the server sends as a string is a ``str`` here, and typed
 accessors (``int_id``, ...) convert where users want another type.
@@ -25,35 +26,50 @@ M = TypeVar("M", bound="MeegleModel")
 #: The converter every model goes through: ``converter.structure(data, WorkItem)``.
 converter = cattrs.Converter(forbid_extra_keys=False)
 
-_PRIVATE = ("_extra", "_present")
+_PRIVATE = ("_source",)
 
 
 @attrs.define(frozen=True, kw_only=True, slots=True)
 class MeegleModel:
-    """Base of every model: keeps the keys it does not know and whether known ones were sent.
+    """Base of every model: keeps the JSON object it was built from, so nothing is lost.
 
-    ``extra`` holds the unknown keys (read-only; use ``to_dict`` for the whole object).
+    ``extra`` holds the keys this version of the library does not model; ``to_dict`` writes every
+    key back. The source is kept by reference (no copy): structuring stays cheap, and what the
+    server sent is computed only when asked for.
     """
 
-    _extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="extra")
-    _present: frozenset[str] | None = attrs.field(
-        default=None, repr=False, eq=False, alias="present"
+    _source: Mapping[str, Any] | None = attrs.field(
+        default=None, repr=False, eq=False, alias="meegle_source"
     )
 
     @property
     def extra(self) -> Mapping[str, Any]:
         """Keys the server sent that this version of the library does not model."""
-        return self._extra
+        source = self._source
+        if not source:
+            return {}
+        known = _known_names(type(self))
+        return {k: v for k, v in source.items() if k not in known}
 
     def get(self, key: str, default: Any = None) -> Any:
         """A key by its server name, modelled or not: ``item.get("new_field")``."""
-        if key in self._extra:
-            return self._extra[key]
-        field = attrs.fields_dict(type(self)).get(key)
-        if field is not None and not key.startswith("_"):
+        if key in _known_names(type(self)):
             value = getattr(self, key)
             return default if value is None else value
+        source = self._source
+        if source is not None and key in source:
+            return source[key]
         return default
+
+
+_KNOWN: dict[type, frozenset[str]] = {}
+
+
+def _known_names(cls: type) -> frozenset[str]:
+    known = _KNOWN.get(cls)
+    if known is None:
+        known = _KNOWN[cls] = frozenset(a.name for a in _model_fields(cls))
+    return known
 
 
 def _model_fields(cls: type) -> list[attrs.Attribute[Any]]:
@@ -61,13 +77,8 @@ def _model_fields(cls: type) -> list[attrs.Attribute[Any]]:
 
 
 def _structure_factory(cls: type[M]) -> Callable[[Any, type[M]], M]:
-    known = frozenset(a.name for a in _model_fields(cls))
-    inner = make_dict_structure_fn(
-        cls,
-        converter,
-        _extra=override(omit=True),
-        _present=override(omit=True),
-    )
+    inner = make_dict_structure_fn(cls, converter, _source=override(omit=True))
+    set_source = object.__setattr__
 
     def structure_model(data: Any, _: type[M]) -> M:
         if isinstance(data, cls):
@@ -75,10 +86,7 @@ def _structure_factory(cls: type[M]) -> Callable[[Any, type[M]], M]:
         if not isinstance(data, Mapping):
             raise TypeError(f"{cls.__name__} expects a JSON object, got {type(data).__name__}")
         instance = inner(data, cls)
-        extra = {k: v for k, v in data.items() if k not in known}
-        present = known.intersection(data)
-        object.__setattr__(instance, "_extra", extra)
-        object.__setattr__(instance, "_present", present)
+        set_source(instance, "_source", data)
         return instance
 
     return structure_model
@@ -86,16 +94,21 @@ def _structure_factory(cls: type[M]) -> Callable[[Any, type[M]], M]:
 
 def _unstructure_factory(cls: type[MeegleModel]) -> Callable[[MeegleModel], dict[str, Any]]:
     names = [a.name for a in _model_fields(cls)]
+    known = frozenset(names)
 
     def unstructure_model(obj: MeegleModel) -> dict[str, Any]:
-        present = obj._present
+        source = obj._source
         out: dict[str, Any] = {}
+        if source is not None:
+            # The server's key order, its unknown keys, and its nulls, as it sent them.
+            for key, raw in source.items():
+                out[key] = converter.unstructure(getattr(obj, key)) if key in known else raw
         for name in names:
-            value = getattr(obj, name)
-            if value is None and (present is None or name not in present):
+            if name in out:
                 continue
-            out[name] = converter.unstructure(value)
-        out.update(obj._extra)
+            value = getattr(obj, name)
+            if value is not None:
+                out[name] = converter.unstructure(value)
         return out
 
     return unstructure_model

@@ -44,6 +44,27 @@ class FieldValuePair(MeegleModel):
     target_state: Any = None
 
 
+def _structure_field_value_pair(data: Any, _: type[FieldValuePair]) -> FieldValuePair:
+    # The hot path: a work item carries hundreds of these. Built directly, it costs a third of
+    # the generic hook, with the same result (the source dict kept for to_dict).
+    if isinstance(data, FieldValuePair):
+        return data
+    if not isinstance(data, Mapping):
+        raise TypeError(f"FieldValuePair expects a JSON object, got {type(data).__name__}")
+    get = data.get
+    return FieldValuePair(
+        field_key=get("field_key"),
+        field_value=get("field_value"),
+        field_type_key=get("field_type_key"),
+        field_alias=get("field_alias"),
+        target_state=get("target_state"),
+        meegle_source=data,
+    )
+
+
+converter.register_structure_hook(FieldValuePair, _structure_field_value_pair)
+
+
 @attrs.define(frozen=True, kw_only=True, slots=True)
 class RoleOwner(MeegleModel):
     """A role and the user keys that hold it (``role_owners``, ``role_assignee``)."""
