@@ -64,6 +64,13 @@ SUBTASK_SCOPE_OVER_LIMIT = 20057
 ACTION_NOT_SUPPORTED = 20082
 SUBTASK_SEARCH_OVER_LIMIT = 20094
 
+# Discovery (filters, searches, spaces, users)
+IDS_OVER_LIMIT = 20004  # filter: user_keys over 10; user/query: over 100 ids
+SEARCH_USER_KEYS_MISSING = 20059
+SEARCH_RESULTS_OVER_LIMIT = 20094
+LOOKUP_USER_NOT_FOUND = 30006
+PROJECT_NOT_EXIST = 1000052063
+
 # Resource library
 RESOURCE_IDS_OVER_LIMIT = 1000050178
 RESOURCE_UPDATE_FIELD_INVALID = 1000050183
@@ -126,6 +133,10 @@ MESSAGES: dict[int, str] = {
     SUBTASK_SCOPE_OVER_LIMIT: "project_keys and simple_names exceed 10",
     ACTION_NOT_SUPPORTED: "Action not supported",
     SUBTASK_SEARCH_OVER_LIMIT: "Search result exceeds 5000, please refine search params",
+    IDS_OVER_LIMIT: "Too many ids",
+    SEARCH_USER_KEYS_MISSING: "search_user.user_keys missing",
+    LOOKUP_USER_NOT_FOUND: "User not found",
+    PROJECT_NOT_EXIST: "Project does not exist",
     RESOURCE_IDS_OVER_LIMIT: "work_item_ids exceeds 50",
     RESOURCE_UPDATE_FIELD_INVALID: "Update field invalid",
     RESOURCE_DUPLICATE_FIELD: "Duplication field exist",

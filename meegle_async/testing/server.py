@@ -25,6 +25,7 @@ from aiohttp import web
 
 from . import rules
 from . import seed as seeding
+from .discovery import DiscoveryHandlers
 from .faults import FaultPlan, Faults
 from .rules import JSON, ApiError, fail
 from .store import (
@@ -167,8 +168,10 @@ class FakeMeegle:
     request is counted, ``faults``, and ``record_requests`` (False keeps no request log,
     for long benchmarks).
 
-    Besides the 25 spec endpoints it serves ``list_project``, ``get_project_detail``,
-    ``query_work_item_types`` and ``query_user_detail``.
+    Besides the 25 spec endpoints it serves the discovery endpoints of
+    :mod:`~.discovery`: ``filter_work_item``, ``search_work_item_by_params``,
+    ``filter_work_item_across_project``, ``list_project``, ``get_project_detail``,
+    ``query_work_item_types``, ``query_user_detail`` and ``search_user``.
     """
 
     def __init__(
@@ -710,25 +713,48 @@ class FakeMeegle:
                 True,
             ),
         ]
-        # Beyond the 25 spec endpoints: the space and user look-ups a sync job starts with
-        # (shapes from the official SDKs' models), named after the Go SDK's methods.
+        # Beyond the 25 spec endpoints: the filters, searches, space and user look-ups a sync
+        # job starts with (shapes from the official SDKs' models; see discovery.py).
+        disc = DiscoveryHandlers(self.store, [self.user_key])
         table += [
-            ("list_project", "POST", "/open_api/projects", self.h_projects, False),
+            (
+                "filter_work_item",
+                "POST",
+                "/open_api/{project_key}/work_item/filter",
+                disc.filter,
+                False,
+            ),
+            (
+                "search_work_item_by_params",
+                "POST",
+                wi + "/search/params",
+                disc.search_by_params,
+                False,
+            ),
+            (
+                "filter_work_item_across_project",
+                "POST",
+                "/open_api/work_items/filter_across_project",
+                disc.filter_across_project,
+                False,
+            ),
+            ("list_project", "POST", "/open_api/projects", disc.projects, False),
             (
                 "get_project_detail",
                 "POST",
                 "/open_api/projects/detail",
-                self.h_project_detail,
+                disc.project_detail,
                 False,
             ),
             (
                 "query_work_item_types",
                 "GET",
                 "/open_api/{project_key}/work_item/all-types",
-                self.h_work_item_types,
+                disc.work_item_types,
                 False,
             ),
-            ("query_user_detail", "POST", "/open_api/user/query", self.h_users, False),
+            ("query_user_detail", "POST", "/open_api/user/query", disc.users, False),
+            ("search_user", "POST", "/open_api/user/search", disc.user_search, False),
         ]
         return [_Route(n, m, p, h, w) for n, m, p, h, w in table]
 
@@ -1699,53 +1725,6 @@ class FakeMeegle:
             ctx.actor,
         )
         return {}
-
-    # ------------------------------------------------- space and user handlers
-    def h_projects(self, ctx: Ctx) -> Any:
-        """list_project (``POST /open_api/projects``): the project keys of every space."""
-        return list(self.store.spaces)
-
-    def h_project_detail(self, ctx: Ctx) -> Any:
-        """get_project_detail: a mapping project key → {project_key, name, simple_name, …}."""
-        body = rules.body_dict(ctx.body)
-        keys = (rules.str_list(body, "project_keys") or []) + [
-            self.store.simple_names[n]
-            for n in rules.str_list(body, "simple_names") or []
-            if n in self.store.simple_names
-        ]
-        return {
-            space.project_key: {
-                "project_key": space.project_key,
-                "name": space.name,
-                "simple_name": space.simple_name,
-                "administrators": [self.user_key],
-            }
-            for key in keys
-            if (space := self.store.spaces.get(key)) is not None
-        }
-
-    def h_work_item_types(self, ctx: Ctx) -> Any:
-        """query_work_item_types (``GET /open_api/{project_key}/work_item/all-types``)."""
-        space = self.store.space(ctx.match["project_key"])
-        return [
-            {
-                "type_key": t.key,
-                "name": t.name,
-                "is_disable": 1 if t.disabled else 2,
-                "api_name": t.key,
-                "enable_model_resource_lib": t.resource_enabled,
-            }
-            for t in space.types.values()
-        ]
-
-    def h_users(self, ctx: Ctx) -> Any:
-        """query_user_detail (``POST /open_api/user/query``) by user_keys or emails."""
-        body = rules.body_dict(ctx.body)
-        keys = set(rules.str_list(body, "user_keys") or [])
-        emails = set(rules.str_list(body, "emails") or [])
-        return [
-            u for u in self.store.users.values() if u["user_key"] in keys or u["email"] in emails
-        ]
 
     # --------------------------------------------------------- field handlers
     def h_fields(self, ctx: Ctx) -> Any:

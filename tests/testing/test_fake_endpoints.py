@@ -51,6 +51,10 @@ def stories(fake: FakeMeegle) -> list[WorkItem]:
 
 
 EXTRA_ENDPOINTS = {
+    "filter_work_item",
+    "search_work_item_by_params",
+    "filter_work_item_across_project",
+    "search_user",
     "list_project",
     "get_project_detail",
     "query_work_item_types",
