@@ -19,6 +19,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
+from ..errors import MeegleServerError
+
 __all__ = ["MeegleModel", "converter", "structure", "structure_list", "to_dict"]
 
 M = TypeVar("M", bound="MeegleModel")
@@ -122,9 +124,70 @@ converter.register_structure_hook_factory(_is_model, _structure_factory)
 converter.register_unstructure_hook_factory(_is_model, _unstructure_factory)
 
 
+def _strict_str(value: Any, _: type) -> str:
+    # cattrs' default is str(value), which would send "['a', 'b']" for a list.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)  # an id the server sent as a number
+    raise TypeError(f"expected a string, got {type(value).__name__}")
+
+
+def _strict_int(value: Any, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)  # an id the server sent as a string
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise TypeError(f"expected an integer, got {type(value).__name__} {value!r}")
+
+
+def _strict_float(value: Any, _: type) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
+
+
+def _strict_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1) and not isinstance(value, float):
+        return bool(value)
+    raise TypeError(f"expected true or false, got {type(value).__name__} {value!r}")
+
+
+converter.register_structure_hook(str, _strict_str)
+converter.register_structure_hook(int, _strict_int)
+converter.register_structure_hook(float, _strict_float)
+converter.register_structure_hook(bool, _strict_bool)
+
+
+def _shape_error(cls: type, exc: Exception) -> MeegleServerError:
+    detail = (
+        "; ".join(cattrs.transform_error(exc))
+        if isinstance(exc, cattrs.BaseValidationError)
+        else str(exc)
+    )
+    return MeegleServerError(
+        f"the answer does not have the shape of {cls.__name__}: {detail[:300]}"
+    )
+
+
 def structure(data: Any, cls: type[M]) -> M:
-    """Build a ``cls`` from decoded JSON (a dict), keeping unknown keys."""
-    return converter.structure(data, cls)
+    """Build a ``cls`` from decoded JSON (a dict), keeping unknown keys.
+
+    An answer of another shape raises ``MeegleServerError`` (never a cattrs or type error).
+    """
+    try:
+        return converter.structure(data, cls)
+    except (cattrs.BaseValidationError, TypeError, ValueError, AttributeError) as exc:
+        raise _shape_error(cls, exc) from exc
 
 
 def structure_list(data: Any, cls: type[M]) -> list[M]:
@@ -132,8 +195,13 @@ def structure_list(data: Any, cls: type[M]) -> list[M]:
     if data is None:
         return []
     if not isinstance(data, list):
-        raise TypeError(f"expected a JSON array of {cls.__name__}, got {type(data).__name__}")
-    return [converter.structure(item, cls) for item in data]
+        raise MeegleServerError(
+            f"the answer should be a JSON array of {cls.__name__}, not {type(data).__name__}"
+        )
+    try:
+        return [converter.structure(item, cls) for item in data]
+    except (cattrs.BaseValidationError, TypeError, ValueError, AttributeError) as exc:
+        raise _shape_error(cls, exc) from exc
 
 
 def to_dict(obj: Any) -> Any:

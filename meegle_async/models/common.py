@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import attrs
+import cattrs
 
 from ..errors import MeegleValidationError
 from .base import MeegleModel, converter, to_dict
@@ -52,6 +53,10 @@ def _structure_field_value_pair(data: Any, _: type[FieldValuePair]) -> FieldValu
     if not isinstance(data, Mapping):
         raise TypeError(f"FieldValuePair expects a JSON object, got {type(data).__name__}")
     get = data.get
+    for name in ("field_key", "field_type_key", "field_alias"):
+        value = get(name)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a string, got {type(value).__name__}")
     return FieldValuePair(
         field_key=get("field_key"),
         field_value=get("field_value"),
@@ -135,8 +140,13 @@ def input_json(value: Any, cls: type[M], *, name: str) -> dict[str, Any]:
     if isinstance(value, Mapping):
         try:
             return dict(to_dict(converter.structure(dict(value), cls)))
-        except Exception as exc:
-            raise MeegleValidationError(f"{name}: not a valid {cls.__name__}: {exc}") from None
+        except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
+            detail = (
+                "; ".join(cattrs.transform_error(exc, path=name))
+                if isinstance(exc, cattrs.BaseValidationError)
+                else f"{name}: {exc}"
+            )
+            raise MeegleValidationError(f"not a valid {cls.__name__}: {detail}") from None
     raise MeegleValidationError(
         f"{name} must be a {cls.__name__} or a dict, not {type(value).__name__}"
     )
