@@ -99,7 +99,9 @@ def _table(results: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the scenarios; exit 0 whatever the verdicts (targets are reported, not asserted)."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each")
     parser.add_argument("--runs", type=int, default=None, help="runs per scenario (default 3)")
     parser.add_argument("--only", nargs="+", choices=sorted(SCENARIOS), help="scenarios to run")

@@ -77,7 +77,7 @@ async def bulk_details(quick: bool) -> Figures:
 
 async def batch_update(quick: bool) -> Figures:
     """batch_update_and_wait on 1,000 ids (20 tasks), tasks done 2 s after submission."""
-    count = 200 if quick else 1_000
+    count = 100 if quick else 1_000
     duration = 2.0
     async with FakeMeegle(
         seed_items=_seed_for(count), seed=2, batch_task_duration=duration
@@ -324,7 +324,7 @@ async def faults(quick: bool) -> Figures:
 
 async def adaptive(quick: bool) -> Figures:
     """The token has 5 QPS left on an endpoint while the client starts at 15: 300 calls."""
-    calls = 60 if quick else 300
+    calls = 30 if quick else 300
     limit = 5
     async with FakeMeegle(
         seed_items=_seed_for(calls),
