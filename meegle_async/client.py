@@ -14,7 +14,9 @@ import attrs
 from .endpoints._base import EndpointGroup
 from .endpoints.fields import Fields
 from .endpoints.resources import Resources
+from .endpoints.spaces import Spaces
 from .endpoints.tasks import Tasks
+from .endpoints.users import Users
 from .endpoints.work_items import WorkItems
 from .errors import MeegleValidationError
 from .transport.auth import (
@@ -298,7 +300,17 @@ class MeegleClient:
         (``client.fields.get_all("space", work_item_type_key="story")``)."""
         return Fields(self._send)
 
-    # (spaces, users)
+    @cached_property
+    def spaces(self) -> Spaces:
+        """Spaces: project keys, details, work item types
+        (``client.spaces.get_work_item_types("space")``)."""
+        return Spaces(self._send, user_key=self.user_key)
+
+    @cached_property
+    def users(self) -> Users:
+        """Users: look up by key, email or Lark id, search by name
+        (``client.users.query(user_keys=[...])``)."""
+        return Users(self._send)
 
     # -- calls -------------------------------------------------------------------------------
 

@@ -29,7 +29,10 @@ from .resources import (
     ResourceSearchPage,
     ResourceTemplate,
 )
+from .search import SearchUser, TimeInterval, WorkItemPage
+from .spaces import Space, WorkItemType
 from .tasks import NodeTask, SubTask, TaskSearchItem, TaskSearchPage
+from .users import OutUser, User, UserChannel, UserDepartment
 from .work_items import (
     BATCH_FINAL_STATUSES,
     BatchUpdateProgress,
@@ -88,6 +91,7 @@ __all__ = [
     "OptionAction",
     "OptionConfig",
     "OptionUpdate",
+    "OutUser",
     "Pagination",
     "ParentWorkItem",
     "RecordContent",
@@ -103,7 +107,9 @@ __all__ = [
     "Schedule",
     "SearchGroup",
     "SearchParam",
+    "SearchUser",
     "SimpleField",
+    "Space",
     "StateFlowNode",
     "StateTime",
     "StatusValue",
@@ -113,9 +119,15 @@ __all__ = [
     "TaskSearchPage",
     "TeamDataScope",
     "TeamOption",
+    "TimeInterval",
+    "User",
+    "UserChannel",
+    "UserDepartment",
     "UserDetail",
     "WorkItem",
+    "WorkItemPage",
     "WorkItemStatus",
+    "WorkItemType",
     "WorkflowConnection",
     "WorkflowInfo",
     "WorkflowNode",

@@ -1,0 +1,195 @@
+"""``client.spaces``: the spaces a plugin can see, their details and their work item types."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import MeegleServerError, MeegleValidationError
+from ..helpers.chunking import gather_chunks, unique_ids
+from ..models.base import structure, structure_list
+from ..models.spaces import Space, WorkItemType
+from ..transport.response import RawResponse
+from ._base import EndpointGroup, Requester
+
+__all__ = ["MAX_SPACES_PER_DETAIL_REQUEST", "SPACE_ORDERS", "Spaces"]
+
+#: ``projects/detail`` takes at most this many keys per request; more are sent in several.
+MAX_SPACES_PER_DETAIL_REQUEST = 100
+#: The orders ``spaces.list`` accepts (by last visit, ascending or descending).
+SPACE_ORDERS = ("last_visited", "+last_visited", "-last_visited")
+
+_LIST = "list_project"
+_DETAIL = "get_project_detail"
+_TYPES = "query_work_item_types"
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise MeegleValidationError(f"{name} must be a non-empty string, not {value!r}")
+    return value
+
+
+def _text_list(values: object, name: str) -> list[str]:
+    items = [values] if isinstance(values, str) else values
+    if isinstance(items, (bytes, Mapping)) or not isinstance(items, Iterable):
+        raise MeegleValidationError(f"{name} must be a list of strings, not {values!r}")
+    return [_text(v, f"{name}[{i}]") for i, v in enumerate(items)]
+
+
+def _bad_answer(resp: RawResponse, what: str) -> MeegleServerError:
+    return MeegleServerError(
+        f"unexpected answer: {what}, got {resp.data!r}",
+        endpoint=resp.endpoint,
+        log_id=resp.log_id,
+        http_status=resp.status,
+    )
+
+
+class Spaces(EndpointGroup):
+    """Spaces (the API's projects): ``client.spaces.list()``, ``get_details``,
+    ``get_work_item_types``.
+
+    ``list`` and ``get_details`` send the client's ``user_key`` when the call gives none: the
+    platform documents the field as required.
+    """
+
+    def __init__(self, request: Requester, *, user_key: str | None = None) -> None:
+        super().__init__(request)
+        self._user_key = user_key
+
+    def _acting_user(self, user_key: str | None) -> str | None:
+        return self._user_key if user_key is None else _text(user_key, "user_key")
+
+    async def list(
+        self, *, user_key: str | None = None, order: Iterable[str] | None = None
+    ) -> list[str]:
+        """The project keys of the spaces the user can see where the plugin is installed.
+
+        POST /open_api/projects
+
+        Args:
+            user_key: whose spaces (default: the client's ``user_key``; left out when the client
+                has none, as with a user token).
+            order: ``["-last_visited"]`` (most recent first) or ``["last_visited"]``.
+
+        Returns:
+            Project keys (strings), nothing else: ``get_details`` gives names.
+
+        Raises:
+            MeegleValidationError: bad input; nothing was sent.
+            MeegleNotFoundError: the user was not found or sees no space (30006).
+
+        Example::
+
+            keys = await client.spaces.list(order=["-last_visited"])
+        """
+        body: dict[str, Any] = {}
+        acting = self._acting_user(user_key)
+        if acting is not None:
+            body["user_key"] = acting
+        if order is not None:
+            body["order"] = _text_list(order, "order")
+            for i, value in enumerate(body["order"]):
+                if value not in SPACE_ORDERS:
+                    raise MeegleValidationError(
+                        f"order[{i}]: {value!r} is not one of {', '.join(SPACE_ORDERS)}"
+                    )
+        resp = await self._request(_LIST, "POST", "/open_api/projects", json=body, write=False)
+        data = resp.data if resp.data is not None else []
+        if not isinstance(data, list) or not all(isinstance(k, str) for k in data):
+            raise _bad_answer(resp, "expected a list of project keys")
+        return list(data)
+
+    async def get_details(
+        self,
+        *,
+        project_keys: Iterable[str] | None = None,
+        simple_names: Iterable[str] | None = None,
+        user_key: str | None = None,
+    ) -> dict[str, Space]:
+        """Name, simple name and administrators of spaces, by project key or simple name.
+
+        POST /open_api/projects/detail
+
+        Any number of spaces: they are sent 100 a request (the API's limit), the answers merged.
+
+        Args:
+            project_keys: spaces by project key.
+            simple_names: spaces by simple name (the space's URL name).
+            user_key: the user the query acts for (default: the client's ``user_key``);
+                ``administrators`` is filled only for spaces this user administers.
+
+        Returns:
+            Project key -> ``Space`` (unknown keys are left out by the server).
+
+        Raises:
+            MeegleValidationError: no space named, or bad input; nothing was sent.
+
+        Example::
+
+            spaces = await client.spaces.get_details(project_keys=await client.spaces.list())
+            names = {key: space.name for key, space in spaces.items()}
+        """
+        wanted: list[tuple[str, str]] = []
+        if project_keys is not None:
+            wanted += [("project_keys", k) for k in _text_list(project_keys, "project_keys")]
+        if simple_names is not None:
+            wanted += [("simple_names", n) for n in _text_list(simple_names, "simple_names")]
+        if not wanted:
+            raise MeegleValidationError(
+                "name at least one space: pass project_keys (from spaces.list) or simple_names"
+            )
+        acting = self._acting_user(user_key)
+
+        async def fetch(chunk: list[tuple[str, str]]) -> dict[str, Space]:
+            body: dict[str, Any] = {}
+            for kind, value in chunk:
+                body.setdefault(kind, []).append(value)
+            if acting is not None:
+                body["user_key"] = acting
+            resp = await self._request(
+                _DETAIL, "POST", "/open_api/projects/detail", json=body, write=False
+            )
+            data = resp.data if resp.data is not None else {}
+            if not isinstance(data, Mapping):
+                raise _bad_answer(resp, "expected an object of project key -> project")
+            return {str(k): structure(v, Space) for k, v in data.items()}
+
+        merged: dict[str, Space] = {}
+        for part in await gather_chunks(
+            unique_ids(wanted), fetch, size=MAX_SPACES_PER_DETAIL_REQUEST
+        ):
+            merged.update(part)
+        return merged
+
+    async def get_work_item_types(self, project_key: str) -> builtins.list[WorkItemType]:
+        """The work item types of a space.
+
+        GET /open_api/{project_key}/work_item/all-types
+
+        Args:
+            project_key: the space's project_key or simple_name.
+
+        Returns:
+            ``WorkItemType`` objects; ``type_key`` is what other calls take as
+            ``work_item_type_key``.
+
+        Raises:
+            MeegleValidationError: bad input; nothing was sent.
+            MeegleAuthenticationError: the ``X-User-Key`` user does not exist.
+
+        Example::
+
+            for t in await client.spaces.get_work_item_types("space"):
+                print(t.type_key, t.name, "disabled" if t.is_disabled else "")
+        """
+        resp = await self._request(
+            _TYPES,
+            "GET",
+            "/open_api/{project_key}/work_item/all-types",
+            path_params={"project_key": _text(project_key, "project_key")},
+            write=False,
+        )
+        return structure_list(resp.data or [], WorkItemType)
