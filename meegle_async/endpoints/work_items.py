@@ -37,7 +37,7 @@ from ..models.work_items import (
     WorkItem,
 )
 from ..transport.response import RawResponse
-from ._base import EndpointGroup
+from .work_item_search import WorkItemSearch
 
 __all__ = [
     "ABORT_REASONS",
@@ -259,7 +259,7 @@ def _time_range(start: object, end: object, *, max_span: int | None) -> tuple[in
     return lo, hi
 
 
-class WorkItems(EndpointGroup):
+class WorkItems(WorkItemSearch):
     """Work items: details, creation metadata, create/update/delete, abort/resume, freeze,
     compound fields, batch updates and the change log (``client.work_items``)."""
 
