@@ -11,29 +11,24 @@ Commands:
     credentials until Ctrl-C.
 
 Each command is a module of this package with a ``register(subparsers)`` function that adds
-its parser and sets ``handler`` (``args -> exit code``); :func:`main` finds them by name, so a
-new command is a new module and nothing else.
+its parser and sets ``handler`` (``args -> exit code``); a new command is a new module plus its
+name in :data:`COMMANDS`. Helper modules (``progress``, ...) are not listed, so the command line
+imports only what its commands need.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
 
 from .._version import __version__
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
-
-def _command_modules() -> list[str]:
-    return sorted(
-        info.name
-        for info in pkgutil.iter_modules(__path__)
-        if not info.name.startswith("_") and info.name != "progress"
-    )
+#: The modules of this package that add a subcommand, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = ("demo", "fake_server")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,11 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"meegle-async {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _command_modules():
-        module = importlib.import_module(f"{__name__}.{name}")
-        register = getattr(module, "register", None)
-        if callable(register):
-            register(subparsers)
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(subparsers)
     return parser
 
 

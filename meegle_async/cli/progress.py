@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -49,6 +50,8 @@ class Progress:
         tty: draw in place; by default, whether ``stream`` is a terminal.
         tty_interval: seconds between redraws on a terminal.
         plain_interval: seconds between lines when not on a terminal.
+        columns: the terminal's width (asked of the terminal by default); a line drawn in
+            place is cut to fit, since a wrapped line cannot be redrawn.
         clock: a monotonic clock (tests pass their own).
     """
 
@@ -60,6 +63,7 @@ class Progress:
         tty: bool | None = None,
         tty_interval: float = 0.1,
         plain_interval: float = 2.0,
+        columns: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.stream = stream if stream is not None else sys.stdout
@@ -69,6 +73,7 @@ class Progress:
             tty = bool(isatty and isatty())
         self.tty = tty
         self.interval = tty_interval if tty else plain_interval
+        self.columns = columns if columns is not None else shutil.get_terminal_size().columns
         self.clock = clock
 
     def bar(self, label: str, total: int | None, *, unit: str = "items") -> ProgressBar:
@@ -183,6 +188,7 @@ class ProgressBar:
     def _write(self, text: str, *, final: bool) -> None:
         stream = self._p.stream
         if self._p.tty:
+            text = text[: max(20, self._p.columns - 1)]
             # Pad over what a longer previous line left behind; the final line ends the row.
             pad = " " * max(0, self._width - len(text))
             self._width = len(text)

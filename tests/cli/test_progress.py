@@ -56,7 +56,9 @@ def test_plain_lines_when_not_a_terminal_are_periodic() -> None:
 def test_terminal_redraws_in_place() -> None:
     clock = Clock()
     out = io.StringIO()
-    bar = Progress(out, tty=True, tty_interval=0.1, clock=clock).bar("x", 3, unit="tasks")
+    bar = Progress(out, tty=True, tty_interval=0.1, columns=200, clock=clock).bar(
+        "x", 3, unit="tasks"
+    )
     for _ in range(3):
         clock.now += 0.2
         bar.advance(1)
@@ -107,3 +109,11 @@ async def test_context_manager_ticks_and_closes() -> None:
     assert len(lines) >= 3  # first, at least one tick while nothing advanced, final
     assert "4/4 items" in lines[-1]
     assert bar.finished is not None
+
+
+def test_terminal_lines_are_cut_to_the_width() -> None:
+    out = io.StringIO()
+    bar = Progress(out, tty=True, columns=40).bar("a long label", 5000)
+    bar.note("a note that would make the line wrap on a narrow terminal")
+    bar.close()
+    assert all(len(part.rstrip("\n")) <= 39 for part in out.getvalue().split("\r"))
