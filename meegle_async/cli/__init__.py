@@ -6,6 +6,8 @@ Commands:
     starts the embedded fake Meegle and runs a bulk sync against its real rate limits:
     details of 5,000 work items to JSONL, a batch update of 1,000 polled to completion, their
     change log; then a summary of requests, retries, throttling and time per phase.
+``export``
+    resumable bulk export (details, change-log, tasks) to JSONL or CSV; see ``cli/export.py``.
 ``fake-server``
     runs the fake Meegle standalone (for other languages' tests), printing its URL and
     credentials until Ctrl-C.
@@ -28,7 +30,7 @@ from .._version import __version__
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The modules of this package that add a subcommand, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("demo", "fake_server")
+COMMANDS: tuple[str, ...] = ("demo", "export", "fake_server")
 
 
 def build_parser() -> argparse.ArgumentParser:
