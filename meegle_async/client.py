@@ -19,6 +19,7 @@ from .endpoints.tasks import Tasks
 from .endpoints.users import Users
 from .endpoints.work_items import WorkItems
 from .errors import MeegleValidationError
+from .helpers.field_builder import metadata_cache_for
 from .transport.auth import (
     DEFAULT_TOKEN_INVALID_CODES,
     MemoryTokenStore,
@@ -280,13 +281,13 @@ class MeegleClient:
     def work_items(self) -> WorkItems:
         """Work items: details, create, update, delete, abort/resume, freeze, compound fields,
         batch updates and the change log (``client.work_items.get_details(...)``)."""
-        return WorkItems(self._send)
+        return WorkItems(self._send, field_metadata=metadata_cache_for(self._transport))
 
     @cached_property
     def resources(self) -> Resources:
         """The work item resource library: details, update, search, create, create work items
         from it (``client.resources.iter_search(...)``)."""
-        return Resources(self._send)
+        return Resources(self._send, field_metadata=metadata_cache_for(self._transport))
 
     @cached_property
     def tasks(self) -> Tasks:

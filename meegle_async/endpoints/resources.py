@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import MeegleValidationError
 from ..helpers.chunking import gather_chunks, in_input_order, unique_ids, validate_id, validate_ids
+from ..helpers.field_builder import FieldMetadataCache
 from ..helpers.pagination import CursorPage, iter_cursor
 from ..models.base import structure, structure_list
 from ..models.common import FieldValuePair, SearchGroup, input_json, input_json_list
@@ -18,9 +19,10 @@ from ..models.resources import (
     ResourceSearchPage,
 )
 from ..models.work_items import Expand
-from ._base import EndpointGroup
+from ._base import EndpointGroup, Requester
 from .work_items import (
     _CREATE_FORBIDDEN,
+    WorkItems,
     _bad_answer,
     _check_fields,
     _expand_json,
@@ -53,6 +55,13 @@ def _check_group(group: Mapping[str, Any], path: str) -> None:
 class Resources(EndpointGroup):
     """The work item resource library: details, update, search, create, create items from it
     (``client.resources``)."""
+
+    def __init__(
+        self, request: Requester, *, field_metadata: FieldMetadataCache | None = None
+    ) -> None:
+        super().__init__(request)
+        # fields= goes through the work items' builder and its (shared) metadata cache.
+        self._items = WorkItems(request, field_metadata=field_metadata)
 
     async def get_details(
         self,
@@ -115,16 +124,23 @@ class Resources(EndpointGroup):
         project_key: str,
         work_item_type_key: str,
         work_item_id: int | str,
-        update_fields: Iterable[FieldValuePair | Mapping[str, Any]],
+        update_fields: Iterable[FieldValuePair | Mapping[str, Any]] | None = None,
         *,
         idempotency_key: str | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> None:
         """Overwrite resource fields of a resource instance (other fields and roles are ignored).
 
         ``POST /open_api/work_item/resource/update``
 
+        Args:
+            update_fields: the fields and their new values, each once.
+            fields: instead of ``update_fields``, human values by field key, alias or name
+                (``work_items.build_fields`` of the type, ``purpose="update"``).
+
         Raises:
-            MeegleValidationError: no fields, a field twice.
+            MeegleValidationError: no fields, a field twice, both ``update_fields`` and
+                ``fields``, any ``build_fields`` error.
             MeegleInvalidParamsError: a non-resource field (1000053593), a bad format
                 (1000050183).
             MeegleNotFoundError: wrong space, type or id (30014).
@@ -134,7 +150,16 @@ class Resources(EndpointGroup):
             await client.resources.update("space", "component", 501, [
                 {"field_key": "description", "field_value": "v2"},
             ])
+            await client.resources.update("space", "component", 501, fields={"tags": ["UX"]})
         """
+        update_fields = await self._items._pairs_or_fields(
+            project_key,
+            work_item_type_key,
+            update_fields,
+            fields,
+            "update_fields",
+            purpose="update",
+        )
         pairs = _pairs_json(update_fields, "update_fields", required=True)
         await self._request(
             "update_work_item_resource_instance",
@@ -254,6 +279,7 @@ class Resources(EndpointGroup):
         template_id: int | None = None,
         field_value_pairs: Iterable[FieldValuePair | Mapping[str, Any]] | None = None,
         idempotency_key: str | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> int:
         """Create a resource instance in the resource library; returns its id.
 
@@ -264,11 +290,16 @@ class Resources(EndpointGroup):
             work_item_type_key: a type with the resource library enabled.
             template_id: the process template (the type's first when left out).
             field_value_pairs: initial values (as for ``work_items.create``), each field once.
+            fields: instead of ``field_value_pairs``, human values by field key, alias or name
+                (``work_items.build_fields`` of the type; ``name`` is accepted, as this call
+                has no ``name=``).
 
         Returns:
             The new resource work item's id (``data.work_item_id``).
 
         Raises:
+            MeegleValidationError: both ``field_value_pairs`` and ``fields``, any
+                ``build_fields`` error.
             MeegleInvalidParamsError: the type has no resource library (1000053507).
 
         Example::
@@ -276,7 +307,18 @@ class Resources(EndpointGroup):
             rid = await client.resources.create("space", "component", field_value_pairs=[
                 {"field_key": "name", "field_value": "Button"},
             ])
+            rid = await client.resources.create(
+                "space", "component", fields={"name": "Button", "tags": ["UX"]}
+            )
         """
+        field_value_pairs = await self._items._pairs_or_fields(
+            project_key,
+            work_item_type_key,
+            field_value_pairs,
+            fields,
+            "field_value_pairs",
+            purpose="update",
+        )
         body: dict[str, Any] = {
             "project_key": _text(project_key, "project_key"),
             "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),

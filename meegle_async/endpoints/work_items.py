@@ -21,6 +21,13 @@ from ..helpers.chunking import (
     validate_id,
     validate_ids,
 )
+from ..helpers.field_builder import (
+    FieldMetadata,
+    FieldMetadataCache,
+    Purpose,
+    build_field_value_pairs,
+    load_field_metadata,
+)
 from ..helpers.pagination import CursorPage, iter_cursor
 from ..helpers.polling import PollSchedule, TaskPoller
 from ..helpers.windows import DAY_MS, fixed_windows
@@ -37,6 +44,8 @@ from ..models.work_items import (
     WorkItem,
 )
 from ..transport.response import RawResponse
+from ._base import Requester
+from .fields import Fields
 from .work_item_search import WorkItemSearch
 
 __all__ = [
@@ -263,6 +272,13 @@ class WorkItems(WorkItemSearch):
     """Work items: details, creation metadata, create/update/delete, abort/resume, freeze,
     compound fields, batch updates and the change log (``client.work_items``)."""
 
+    def __init__(
+        self, request: Requester, *, field_metadata: FieldMetadataCache | None = None
+    ) -> None:
+        super().__init__(request)
+        # The client passes the cache its with_options copies share; alone, a group keeps its own.
+        self._field_metadata = FieldMetadataCache() if field_metadata is None else field_metadata
+
     # -- reading -----------------------------------------------------------------------------
 
     async def get_creation_metadata(
@@ -363,6 +379,145 @@ class WorkItems(WorkItemSearch):
         pages = await gather_chunks(unique_ids(ids), fetch)
         return in_input_order(ids, (item for page in pages for item in page), key=_item_id)
 
+    # -- field values by name ----------------------------------------------------------------
+
+    @property
+    def field_metadata(self) -> FieldMetadataCache:
+        """The field metadata cache ``build_fields`` and ``fields=`` use (shared with
+        ``with_options`` copies); set ``.ttl`` (seconds, 600 by default) or ``.invalidate()``.
+        """
+        return self._field_metadata
+
+    async def get_field_metadata(self, project_key: str, work_item_type_key: str) -> FieldMetadata:
+        """A type's field metadata, indexed by key, alias and name; cached.
+
+        ``GET /open_api/{project_key}/work_item/{work_item_type_key}/meta`` on first use (then
+        after ``field_metadata.ttl`` seconds), plus ``POST /open_api/{project_key}/field/all``
+        when an option field came without its options. Concurrent first uses fetch once.
+
+        Raises:
+            MeegleValidationError: an empty identifier.
+            MeegleNotFoundError, MeegleStateConflictError: as ``get_creation_metadata``.
+
+        Example::
+
+            meta = await client.work_items.get_field_metadata("space", "story")
+            print([f.field_name for f in meta.required_fields()])
+        """
+        project_key = _text(project_key, "project_key")
+        work_item_type_key = _text(work_item_type_key, "work_item_type_key")
+        return await self._field_metadata.get(
+            project_key,
+            work_item_type_key,
+            lambda: self._load_field_metadata(project_key, work_item_type_key),
+        )
+
+    async def refresh_field_metadata(
+        self, project_key: str, work_item_type_key: str
+    ) -> FieldMetadata:
+        """Fetch a type's field metadata again now (after a field or option changed).
+
+        ``GET /open_api/{project_key}/work_item/{work_item_type_key}/meta``
+
+        Returns:
+            The new ``FieldMetadata``, kept for the next ``build_fields``.
+
+        Example::
+
+            await client.fields.update("space", "story", field_key="priority", ...)
+            await client.work_items.refresh_field_metadata("space", "story")
+        """
+        project_key = _text(project_key, "project_key")
+        work_item_type_key = _text(work_item_type_key, "work_item_type_key")
+        return await self._field_metadata.refresh(
+            project_key,
+            work_item_type_key,
+            lambda: self._load_field_metadata(project_key, work_item_type_key),
+        )
+
+    async def _load_field_metadata(
+        self, project_key: str, work_item_type_key: str
+    ) -> FieldMetadata:
+        async def simple_fields() -> list[Any]:
+            return list(
+                await Fields(self._request).get_all(
+                    project_key, work_item_type_key=work_item_type_key
+                )
+            )
+
+        return await load_field_metadata(
+            project_key,
+            work_item_type_key,
+            lambda: self.get_creation_metadata(project_key, work_item_type_key),
+            simple_fields,
+        )
+
+    async def build_fields(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        fields: Mapping[str, Any],
+        *,
+        required: bool = False,
+        purpose: Purpose = "create",
+    ) -> list[FieldValuePair]:
+        """``field_value_pairs`` from human values: labels, label paths, dates, role maps.
+
+        Uses the type's cached creation metadata (``get_field_metadata``); nothing else is
+        sent. The value shape per field type is in ``docs/guide-field-builder.md``.
+
+        Args:
+            project_key: the space's project_key or simple_name.
+            work_item_type_key: the type whose fields these are.
+            fields: field key, alias or display name -> value (``"P1"``, ``["Backend"]``,
+                ``"iOS / iPhone"``, ``date(2026, 12, 1)``, ``{"rd": ["user_key"]}``, ...).
+            required: refuse a missing required field (what ``required_mode=1`` checks);
+                ``name`` and ``template`` are ``create`` arguments and not checked.
+            purpose: ``"create"`` (refuses ``name``) or ``"update"`` (accepts it).
+
+        Returns:
+            ``FieldValuePair`` per entry, in order; ``create``, ``update``, ``resources`` and
+            ``tasks`` writes take the list as it is.
+
+        Raises:
+            MeegleValidationError: an unknown field (the closest names suggested), an unknown
+                or disabled option (the valid labels listed), a value of the wrong shape, a
+                missing required field, ``name``/``template_id`` as a field.
+
+        Example::
+
+            pairs = await client.work_items.build_fields("space", "story", {
+                "priority": "P1", "tags": ["Backend"], "Platform": "iOS / iPhone",
+                "role_owners": {"rd": ["user_key"]}, "due_date": date(2026, 12, 1),
+            })
+            await client.work_items.create("space", "story", name="x", field_value_pairs=pairs)
+        """
+        metadata = await self.get_field_metadata(project_key, work_item_type_key)
+        return build_field_value_pairs(metadata, fields, required=required, purpose=purpose)
+
+    async def _pairs_or_fields(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        pairs: Any,
+        fields: Mapping[str, Any] | None,
+        pairs_name: str,
+        *,
+        required: bool = False,
+        purpose: Purpose = "create",
+    ) -> Any:
+        """``pairs`` as given, or ``fields`` built; never both."""
+        if fields is None:
+            return pairs
+        if pairs is not None:
+            raise MeegleValidationError(
+                f"give {pairs_name} or fields=, not both (build_fields output can be "
+                f"concatenated with other pairs and passed as {pairs_name})"
+            )
+        return await self.build_fields(
+            project_key, work_item_type_key, fields, required=required, purpose=purpose
+        )
+
     # -- writing -----------------------------------------------------------------------------
 
     async def create(
@@ -375,6 +530,7 @@ class WorkItems(WorkItemSearch):
         field_value_pairs: Iterable[FieldValuePair | Mapping[str, Any]] | None = None,
         required_mode: int | None = None,
         idempotency_key: str | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> int:
         """Create a work item; returns its id.
 
@@ -389,13 +545,17 @@ class WorkItems(WorkItemSearch):
             field_value_pairs: the other fields (``FieldValuePair`` or dicts); option fields take
                 the option id, not its label; each field at most once.
             required_mode: 1 makes the server refuse a missing required field, 0 (default) not.
+                With ``fields=`` it is also checked here first (``name`` included).
             idempotency_key: the ``X-Idem-UUID`` (one is made when left out).
+            fields: instead of ``field_value_pairs``, human values by field key, alias or
+                name, built by ``build_fields`` (labels become option ids, ...).
 
         Returns:
             The new work item's id.
 
         Raises:
-            MeegleValidationError: ``name``/``template_id`` in the pairs, a duplicate field, ...
+            MeegleValidationError: ``name``/``template_id`` in the pairs, a duplicate field,
+                both ``field_value_pairs`` and ``fields``, any ``build_fields`` error, ...
             MeegleInvalidParamsError: required fields missing (20038), bad roles (50006), ...
 
         Example::
@@ -404,7 +564,25 @@ class WorkItems(WorkItemSearch):
                 "space", "story", name="Login page",
                 field_value_pairs=[{"field_key": "priority", "field_value": {"value": "opt_p1"}}],
             )
+            new_id = await client.work_items.create(
+                "space", "story", name="Login page", fields={"priority": "P1"}, required_mode=1
+            )
         """
+        if fields is not None:
+            field_value_pairs = await self._pairs_or_fields(
+                project_key,
+                work_item_type_key,
+                field_value_pairs,
+                fields,
+                "field_value_pairs",
+                required=required_mode == 1,
+            )
+            if required_mode == 1 and name is None:
+                meta = await self.get_field_metadata(project_key, work_item_type_key)
+                if any(f.field_key == "name" for f in meta.required_fields()):
+                    raise MeegleValidationError(
+                        "missing required field 'name': pass name= (required_mode=1)"
+                    )
         body: dict[str, Any] = {
             "work_item_type_key": _text(work_item_type_key, "work_item_type_key")
         }
@@ -438,9 +616,10 @@ class WorkItems(WorkItemSearch):
         project_key: str,
         work_item_type_key: str,
         work_item_id: int | str,
-        update_fields: Iterable[FieldValuePair | Mapping[str, Any]],
+        update_fields: Iterable[FieldValuePair | Mapping[str, Any]] | None = None,
         *,
         idempotency_key: str | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> None:
         """Overwrite fields of a work item.
 
@@ -453,9 +632,12 @@ class WorkItems(WorkItemSearch):
             update_fields: the fields and their new values (``FieldValuePair`` or dicts), each
                 field once; option fields take option ids.
             idempotency_key: the ``X-Idem-UUID`` (one is made when left out).
+            fields: instead of ``update_fields``, human values by field key, alias or name,
+                built by ``build_fields(..., purpose="update")``.
 
         Raises:
-            MeegleValidationError: no fields, a field twice, a pair without ``field_key``.
+            MeegleValidationError: no fields, a field twice, a pair without ``field_key``,
+                both ``update_fields`` and ``fields``, any ``build_fields`` error.
             MeegleStateConflictError: the item is terminated (20007).
             MeeglePermissionError: no right to edit (50006, 10001).
 
@@ -464,7 +646,16 @@ class WorkItems(WorkItemSearch):
             await client.work_items.update("space", "story", 101, [
                 FieldValuePair(field_key="description", field_value="Updated"),
             ])
+            await client.work_items.update("space", "story", 101, fields={"Priority": "P0"})
         """
+        update_fields = await self._pairs_or_fields(
+            project_key,
+            work_item_type_key,
+            update_fields,
+            fields,
+            "update_fields",
+            purpose="update",
+        )
         pairs = _pairs_json(update_fields, "update_fields", required=True)
         await self._request(
             "update_work_item",
@@ -747,11 +938,12 @@ class WorkItems(WorkItemSearch):
         work_item_type_key: str,
         work_item_ids: Iterable[int | str],
         *,
-        field_key: str,
+        field_key: str | None = None,
         update_mode: str,
-        after_field_value: Any,
+        after_field_value: Any = None,
         before_field_value: Any = None,
         idempotency_key: str | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """Set one field on many work items: one server task per 50 ids; their task ids.
 
@@ -770,6 +962,9 @@ class WorkItems(WorkItemSearch):
             idempotency_key: a base key; chunk ``i`` (0-based) is sent with ``f"{key}-{i}"``.
                 Calling again with the same key after a failure re-sends the same keys, so the
                 server does not start chunks twice. One is made when left out.
+            fields: instead of ``field_key`` and ``after_field_value``, one field by key,
+                alias or name and its human value (``{"Priority": "P1"}``), built like
+                ``build_fields``; a ``before_field_value`` is then built the same way.
 
         Returns:
             The task ids (strings), in chunk order; poll them with
@@ -777,7 +972,8 @@ class WorkItems(WorkItemSearch):
 
         Raises:
             MeegleValidationError: no ids, an unknown ``update_mode``, ``REPLACE`` without
-                ``before_field_value``, ``after_field_value=None``.
+                ``before_field_value``, ``after_field_value=None``; ``fields`` with
+                ``field_key``/``after_field_value`` or naming other than one field.
             MeegleInvalidParamsError: wrong project_key (1000052062).
 
         Example::
@@ -786,8 +982,12 @@ class WorkItems(WorkItemSearch):
                 "space", "story", ids, field_key="priority", update_mode="UPDATE",
                 after_field_value={"value": "opt_p1"},
             )
+            task_ids = await client.work_items.batch_update(
+                "space", "story", ids, update_mode="UPDATE", fields={"priority": "P1"}
+            )
         """
-        body, ids, base_key = self._batch_plan(
+        body, ids, base_key = await self._batch_plan_fields(
+            fields,
             project_key,
             work_item_type_key,
             work_item_ids,
@@ -799,13 +999,68 @@ class WorkItems(WorkItemSearch):
         )
         return await self._submit_batch(body, ids, base_key)
 
+    async def _batch_plan_fields(
+        self,
+        fields: Mapping[str, Any] | None,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_ids: Iterable[int | str],
+        *,
+        field_key: str | None,
+        update_mode: str,
+        after_field_value: Any,
+        before_field_value: Any,
+        idempotency_key: str | None,
+    ) -> tuple[dict[str, Any], list[int], str]:
+        """``_batch_plan``, with ``fields={name: value}`` built against the metadata."""
+        if fields is None:
+            return self._batch_plan(
+                project_key,
+                work_item_type_key,
+                work_item_ids,
+                field_key=field_key,
+                update_mode=update_mode,
+                after_field_value=after_field_value,
+                before_field_value=before_field_value,
+                idempotency_key=idempotency_key,
+            )
+        if field_key is not None or after_field_value is not None:
+            raise MeegleValidationError(
+                "give field_key= with after_field_value=, or fields={name: value}, not both"
+            )
+        if not isinstance(fields, Mapping) or len(fields) != 1:
+            raise MeegleValidationError(
+                "fields= of a batch update names exactly one field ({name: value}), "
+                f"not {fields!r}"
+            )
+        ((name, value),) = fields.items()
+        # Every other input is checked before the metadata is fetched: nothing sent on bad input.
+        body, ids, base_key = self._batch_plan(
+            project_key,
+            work_item_type_key,
+            work_item_ids,
+            field_key=name,
+            update_mode=update_mode,
+            after_field_value=value,
+            before_field_value=before_field_value,
+            idempotency_key=idempotency_key,
+        )
+        meta = await self.get_field_metadata(project_key, work_item_type_key)
+        (after,) = build_field_value_pairs(meta, {name: value}, purpose="update")
+        body["field_key"] = after.field_key or after.field_alias
+        body["after_field_value"] = after.field_value
+        if before_field_value is not None:
+            (before,) = build_field_value_pairs(meta, {name: before_field_value}, purpose="update")
+            body["before_field_value"] = before.field_value
+        return body, ids, base_key
+
     def _batch_plan(
         self,
         project_key: str,
         work_item_type_key: str,
         work_item_ids: Iterable[int | str],
         *,
-        field_key: str,
+        field_key: str | None,
         update_mode: str,
         after_field_value: Any,
         before_field_value: Any,
@@ -901,11 +1156,12 @@ class WorkItems(WorkItemSearch):
         work_item_type_key: str,
         work_item_ids: Iterable[int | str],
         *,
-        field_key: str,
+        field_key: str | None = None,
         update_mode: str,
-        after_field_value: Any,
+        after_field_value: Any = None,
         before_field_value: Any = None,
         idempotency_key: str | None = None,
+        fields: Mapping[str, Any] | None = None,
         timeout: float | None = None,
         poll_schedule: PollSchedule | None = None,
     ) -> BatchUpdateResult:
@@ -946,7 +1202,8 @@ class WorkItems(WorkItemSearch):
             isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
         ):
             raise MeegleValidationError(f"timeout must be a positive number, not {timeout!r}")
-        body, ids, base_key = self._batch_plan(
+        body, ids, base_key = await self._batch_plan_fields(
+            fields,
             project_key,
             work_item_type_key,
             work_item_ids,
