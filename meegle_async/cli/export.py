@@ -656,7 +656,6 @@ def run(args: argparse.Namespace) -> int:
             # Checked here so a missing credential is a usage error, before any work.
             client_from_args(args)
     except (UsageError, MissingCredentials) as exc:
-        parser.print_usage(sys.stderr)
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as exc:  # MeegleValidationError: a malformed credential or URL
@@ -707,10 +706,10 @@ async def _main(job: Job, args: argparse.Namespace, progress: Progress) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
-    return _report(job, outcome)
+    return _report(job, outcome, quiet=args.quiet)
 
 
-def _report(job: Job, outcome: _Outcome) -> int:
+def _report(job: Job, outcome: _Outcome, *, quiet: bool = False) -> int:
     err = sys.stderr
     files = outcome.files
     if outcome.usage is not None:
@@ -737,7 +736,8 @@ def _report(job: Job, outcome: _Outcome) -> int:
             )
         return EXIT_FAILED
     assert files is not None
-    print(f"{_PROG}: wrote {written}", file=err)
+    if not quiet:
+        print(f"{_PROG}: wrote {written}", file=err)
     if files.failed:
         print(
             f"{_PROG}: {files.failed:,} ids failed; listed with their errors in "
@@ -813,9 +813,15 @@ def _open_files(job: Job, encoder: LineEncoder, state: dict[str, Any]) -> Export
 
 @contextlib.asynccontextmanager
 async def _committing(
-    files: ExportFiles, state: dict[str, Any], outcome: _Outcome
+    files: ExportFiles,
+    state: dict[str, Any],
+    outcome: _Outcome,
+    sync: Callable[[], None] | None = None,
 ) -> AsyncIterator[None]:
-    """Whatever stops the walk, commit what was written with the state it reached."""
+    """Whatever stops the walk, commit what was written with the state it reached.
+
+    ``sync`` brings ``state`` up to date first (for state kept elsewhere while walking).
+    """
     outcome.files = files
     finished = False
     try:
@@ -823,6 +829,8 @@ async def _committing(
         finished = True
     finally:
         if not finished:
+            if sync is not None:
+                sync()
             files.commit(state)
         files.close(finished=finished)
 
@@ -1145,10 +1153,14 @@ async def _run_tasks(job: Job, client: MeegleClient, progress: Progress, outcome
     lo, hi = state["range"]
     page_size = 50
     projects = job.projects or None
-    async with _committing(files, state, outcome):
+    window_ids: set[str] = set(state["window_ids"])
+
+    def sync() -> None:
+        state["window_ids"] = sorted(window_ids)
+
+    async with _committing(files, state, outcome, sync):
         resume_window = tuple(state["window"]) if state["window"] else None
         resume_page = int(state["pages"]) + 1
-        window_ids: set[str] = set(state["window_ids"])
         first_use = [True]
 
         def fetch_window(a: int, b: int) -> AsyncIterator[tuple[int, int, int, TaskSearchItem]]:
@@ -1192,7 +1204,7 @@ async def _run_tasks(job: Job, client: MeegleClient, progress: Progress, outcome
                 ):
                     if last is not None and (wa, wb, page_num) != last:
                         # The previous page is all written.
-                        state["window_ids"] = sorted(window_ids)
+                        sync()
                         files.commit(state)
                     if state["window"] is None or [wa, wb] != state["window"]:
                         span_hi = state["span_hi"]
