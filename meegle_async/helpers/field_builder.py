@@ -638,7 +638,7 @@ def _role_owners(conf: FieldConfig, value: Any, what: str) -> list[dict[str, Any
             hint = f"; did you mean {_show(close)}?" if close else ""
             raise MeegleValidationError(
                 f"{what}: unknown role {role!r}{hint}; the type's roles: "
-                f"{_show(f'{r.role} ({r.name})' if r.name else str(r.role) for r in roles)}"
+                + ", ".join(f"{r.role} ({r.name})" if r.name else str(r.role) for r in roles)
             )
         if key in seen:
             raise MeegleValidationError(f"{what}: role {key!r} is given twice")
