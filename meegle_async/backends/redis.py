@@ -69,7 +69,7 @@ import math
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal, cast
 
 import attrs
@@ -385,6 +385,53 @@ def _as_int(value: Any) -> int:
     return int(value)
 
 
+class _Calls:
+    """Runs Redis commands so that cancelling the caller always cancels the caller.
+
+    redis-py 8.1's asyncio client loses a good share of the cancellations that reach a task while
+    it waits for a command (the task carries on as if nothing happened), which would keep a
+    cancelled call queueing for slots forever. Each command runs in a task of its own behind
+    ``asyncio.shield``: the caller is cancelled at once, the command completes in the background
+    (its connection stays usable), and ``orphan`` undoes what it did if it granted something.
+    """
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Future[Any]] = set()
+
+    def track(self, task: asyncio.Future[Any]) -> None:
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def run(
+        self,
+        call: Awaitable[Any],
+        orphan: Callable[[Any], Awaitable[Any]] | None = None,
+    ) -> Any:
+        inner = asyncio.ensure_future(call)
+        self.track(inner)
+        try:
+            return await asyncio.shield(inner)
+        except asyncio.CancelledError:
+            if orphan is not None:
+                inner.add_done_callback(lambda done: self._undo(done, orphan))
+            raise
+
+    def _undo(self, done: asyncio.Future[Any], orphan: Callable[[Any], Awaitable[None]]) -> None:
+        if done.cancelled() or done.exception() is not None:
+            return
+        self.track(asyncio.ensure_future(self._quietly(orphan(done.result()))))
+
+    @staticmethod
+    async def _quietly(call: Awaitable[Any]) -> None:
+        with contextlib.suppress(*_ERRORS):
+            await call
+
+    async def drain(self) -> None:
+        """Wait for commands still running for cancelled callers."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+
 class RedisLimiterBackend:
     """Rate limits shared through Redis by every process that uses the same key prefix.
 
@@ -445,7 +492,7 @@ class RedisLimiterBackend:
         self._fallback = MemoryLimiterBackend()
         self._locks: dict[str, asyncio.Lock] = {}
         self._fleet_seen = 0
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._calls = _Calls()
         self._reserve = redis.register_script(_RESERVE)
         self._confirm = redis.register_script(_CONFIRM)
         self._release = redis.register_script(_RELEASE)
@@ -545,7 +592,10 @@ class RedisLimiterBackend:
                 while True:
                     qps = current_rate(rate)
                     args[1] = repr(qps)
-                    reply = await self._reserve(keys=[keys.log, keys.state, keys.fleet], args=args)
+                    reply = await self._calls.run(
+                        self._reserve(keys=[keys.log, keys.state, keys.fleet], args=args),
+                        self._orphan(keys, permit_id),
+                    )
                     status, wait_us, fleet = (_as_int(v) for v in reply)
                     self._fleet_seen = fleet
                     if status == 1:
@@ -562,7 +612,10 @@ class RedisLimiterBackend:
                     raise
                 # A throttled answer elsewhere may have paused the key while we slept.
                 paused_us = _as_int(
-                    await self._confirm(keys=[keys.log, keys.state], args=[permit_id])
+                    await self._calls.run(
+                        self._confirm(keys=[keys.log, keys.state], args=[permit_id]),
+                        self._orphan(keys, permit_id),
+                    )
                 )
                 if paused_us < 0:
                     raise _StateLost("Redis lost the limiter state (restarted?)")
@@ -577,16 +630,19 @@ class RedisLimiterBackend:
                 backend_token=_Grant(keys=keys, permit_id=permit_id, local=local),
             )
 
+    def _orphan(self, keys: _Keys, permit_id: str) -> Callable[[Any], Awaitable[None]]:
+        """Gives back the permit a cancelled caller's command reserved after all."""
+
+        async def give_back(_: Any) -> None:
+            await self._redis.zrem(keys.log, permit_id)
+
+        return give_back
+
     def _forget(self, keys: _Keys, permit_id: str) -> None:
         """Give back a slot whose request will never be sent (the caller was cancelled)."""
-
-        async def forget() -> None:
-            with contextlib.suppress(*_ERRORS):
-                await self._redis.zrem(keys.log, permit_id)
-
-        task = asyncio.get_running_loop().create_task(forget())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._calls.track(
+            asyncio.ensure_future(self._calls._quietly(self._redis.zrem(keys.log, permit_id)))
+        )
 
     async def release(self, permit: Permit) -> None:
         """Record the answer time (Redis ``TIME``). Never raises: a lost release only keeps the
@@ -600,7 +656,7 @@ class RedisLimiterBackend:
         if grant.keys is None or grant.permit_id is None or not self._health.healthy:
             return
         try:
-            await self._release(keys=[grant.keys.log], args=[grant.permit_id])
+            await self._calls.run(self._release(keys=[grant.keys.log], args=[grant.permit_id]))
         except _ERRORS as exc:
             await self._health.failed(exc, "recording an answer", may_raise=False)
 
@@ -616,7 +672,9 @@ class RedisLimiterBackend:
             return
         keys = self._keys(key)
         try:
-            await self._pause(keys=[keys.state], args=[int(seconds * _US), self._ttl_ms])
+            await self._calls.run(
+                self._pause(keys=[keys.state], args=[int(seconds * _US), self._ttl_ms])
+            )
         except _ERRORS as exc:
             await self._health.failed(exc, "storing a pause")
         else:
@@ -624,9 +682,7 @@ class RedisLimiterBackend:
 
     async def aclose(self) -> None:
         """Close the Redis client if this backend made it (a URL); a given client is left open."""
-        tasks = list(self._tasks)
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._calls.drain()
         if self._owns_client:
             with contextlib.suppress(*_ERRORS):
                 await self._redis.aclose()
@@ -668,6 +724,10 @@ def _decode_token(raw: bytes | str | None) -> StoredToken | None:
         return None
 
 
+async def _nothing() -> None:
+    return None
+
+
 class RedisTokenStore:
     """Tokens cached in Redis: one token for every process, fetched by one of them at a time.
 
@@ -704,6 +764,7 @@ class RedisTokenStore:
         self._lock_ttl_ms = max(1, int(_check_positive(lock_ttl, "lock_ttl") * 1000))
         self._lock_poll = _check_positive(lock_poll, "lock_poll")
         self._health = _Health(redis, mode, _check_positive(probe_interval, "probe_interval"))
+        self._calls = _Calls()
         self._mirror: dict[str, StoredToken] = {}
         self._local_locks: dict[str, asyncio.Lock] = {}
         self._discard = redis.register_script(_DISCARD)
@@ -720,7 +781,7 @@ class RedisTokenStore:
 
     async def _call(self, doing: str, call: Awaitable[Any]) -> tuple[bool, Any]:
         try:
-            result = await call
+            result = await self._calls.run(call)
         except _ERRORS as exc:
             await self._health.failed(exc, doing)
             return False, None
@@ -808,12 +869,16 @@ class RedisTokenStore:
                 if owner is not None:
                     # If this fails the lock expires by itself after lock_ttl.
                     with contextlib.suppress(*_ERRORS):
-                        await self._unlock(keys=[name], args=[owner])
+                        await self._calls.run(self._unlock(keys=[name], args=[owner]))
 
     async def _take_lock(self, name: str) -> str:
         owner = uuid.uuid4().hex
         while True:
-            if await self._redis.set(name, owner, nx=True, px=self._lock_ttl_ms):
+            taken = await self._calls.run(
+                self._redis.set(name, owner, nx=True, px=self._lock_ttl_ms),
+                lambda ok: self._unlock(keys=[name], args=[owner]) if ok else _nothing(),
+            )
+            if taken:
                 return owner
             await asyncio.sleep(_jittered(self._lock_poll))
 
@@ -868,6 +933,7 @@ def redis_shared_state(
         probe_interval=probe_interval,
     )
     store._health = limiter._health
+    store._calls = limiter._calls  # the limiter's aclose waits for the store's commands too
     return SharedState(limiter=limiter, token_store=store)
 
 

@@ -486,6 +486,31 @@ async def test_a_cancelled_wait_gives_its_slot_back(redis_url: str) -> None:
     await redis.aclose()
 
 
+async def test_cancelled_callers_stop_even_mid_command(redis_url: str) -> None:
+    # redis-py 8.1 loses many cancellations that arrive while a command is in flight; the
+    # backend must not: a cancelled caller that carried on would queue for slots forever.
+    a, _ = two_limiters(redis_url)
+    state = shared_state_from_url(redis_url)
+    store = state.token_store
+    await store.save("k", StoredToken(value=Secret("v")))
+
+    async def busy(i: int) -> None:
+        while True:
+            permit = await a.acquire(f"t{i}:e", 1000.0)
+            await a.release(permit)
+            await store.load("k")
+
+    for round_ in range(20):
+        tasks = [asyncio.create_task(busy(i)) for i in range(5)]
+        await asyncio.sleep(0.002 * (round_ % 5))
+        for task in tasks:
+            task.cancel()
+        _, pending = await asyncio.wait(tasks, timeout=2.0)
+        assert not pending
+    await a.aclose()
+    await state.limiter.aclose()
+
+
 # -- the token store and the keys -------------------------------------------------------------
 
 
