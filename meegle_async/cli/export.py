@@ -130,7 +130,7 @@ def register(subparsers: Any) -> None:
         type=_positive,
         default=4,
         metavar="N",
-        help="requests in flight (4); the client keeps to the rate limits either way",
+        help="chunks in flight for details and change-log (4); rate limits hold either way",
     )
     run_group.add_argument(
         "--fake",

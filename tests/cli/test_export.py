@@ -231,19 +231,20 @@ def test_ids_file_in_input_order(
     assert _lines(out) == [by_id[i] for i in wanted]
 
 
+@pytest.mark.parametrize("source", ["--ids-file", "--all"])
 def test_sigint_then_resume_equals_an_uninterrupted_run(
-    server: dict[str, str], reference: tuple[Path, Path], tmp_path: Path
+    source: str, server: dict[str, str], reference: tuple[Path, Path], tmp_path: Path
 ) -> None:
     full, ids = reference
     out = tmp_path / "items.jsonl"
+    given = ["--ids-file", str(ids)] if source == "--ids-file" else ["--all"]
     args = [
         "details",
         "--project",
         PROJECT,
         "--type",
         "story",
-        "--ids-file",
-        str(ids),
+        *given,
         "--concurrency",
         "1",
         "--out",
@@ -265,6 +266,7 @@ def test_sigint_then_resume_equals_an_uninterrupted_run(
     assert done.returncode == 0, done.stderr
     assert _lines(out) == _lines(full)
     assert not Path(f"{out}.checkpoint.json").exists()
+    assert not Path(f"{out}.ids.txt").exists()
 
 
 def test_kill_mid_write_then_resume(
