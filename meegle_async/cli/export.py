@@ -40,6 +40,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import shlex
 import signal
 import sys
@@ -57,7 +58,12 @@ from .checkpoint import (
     failed_path,
     load_checkpoint,
 )
-from .credentials import MissingCredentials, add_credential_flags, client_from_args
+from .credentials import (
+    MissingCredentials,
+    add_credential_flags,
+    client_from_args,
+    missing_credentials,
+)
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -652,13 +658,12 @@ def run(args: argparse.Namespace) -> int:
     parser: argparse.ArgumentParser = args.export_parser
     try:
         job = _make_job(args)
-        if not args.fake:
-            # Checked here so a missing credential is a usage error, before any work.
-            client_from_args(args)
-    except (UsageError, MissingCredentials) as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except ValueError as exc:  # MeegleValidationError: a malformed credential or URL
+        missing = [] if args.fake else missing_credentials(args, os.environ)
+        if missing:
+            raise UsageError(
+                "missing credentials:\n" + "\n".join(f"  - {line}" for line in missing)
+            )
+    except UsageError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     progress = Progress(sys.stderr, quiet=args.quiet)
@@ -752,7 +757,7 @@ async def _export(
     job: Job, args: argparse.Namespace, progress: Progress, outcome: _Outcome
 ) -> None:
     from ..client import MeegleClient
-    from ..errors import MeegleError
+    from ..errors import MeegleError, MeegleValidationError
 
     fake: Any = None
     try:
@@ -775,7 +780,12 @@ async def _export(
                 trust_env=False,
             )
         else:
-            client = client_from_args(args)
+            try:
+                client = client_from_args(args)
+            except (MissingCredentials, MeegleValidationError) as exc:
+                # A malformed value (an http:// URL to a remote host, ...): nothing was sent.
+                outcome.usage = str(exc)
+                return
         async with client:
             try:
                 await _dispatch(job, client, progress, outcome)
