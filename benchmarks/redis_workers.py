@@ -40,6 +40,7 @@ from typing import Any
 from aiohttp import web
 
 RESULTS = Path(__file__).parent / "results"
+WORKER_SCRIPT = str(Path(__file__).resolve())
 LIMIT = 15
 ENDPOINT = "get_work_item_details"
 PATH = "/open_api/{project_key}/work_item/{work_item_type_key}/query"
@@ -173,7 +174,7 @@ async def fleet_run(
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable,
-            os.path.abspath(__file__),
+            WORKER_SCRIPT,
             "--worker",
             json.dumps(cfg),
             stdin=asyncio.subprocess.PIPE,
@@ -263,8 +264,19 @@ def _start_redis(workdir: str) -> tuple[subprocess.Popen[bytes], str]:
         raise SystemExit("redis-server is not on PATH; install it or pass --redis-url")
     port = _free_port()
     proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        + ["--dir", workdir],
+        [
+            exe,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -328,7 +340,8 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
                 print(
                     f"{processes:>3} processes: {row['ratio_to_limit']:.3f} of the limit "
                     f"({row['pace_qps']:.2f} QPS), max {row['max_in_1s']} in 1 s, "
-                    f"{row['throttled']} throttled, {row['token_requests_per_run']} token request(s)",
+                    f"{row['throttled']} throttled, "
+                    f"{row['token_requests_per_run']} token request(s)",
                     flush=True,
                 )
             latencies = [await acquire_latency(redis_url, args.samples) for _ in range(runs)]
