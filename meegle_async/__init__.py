@@ -35,6 +35,7 @@ from .errors import (
     MeegleTooManyResultsError,
     MeegleValidationError,
 )
+from .helpers.field_builder import FieldMetadata, FieldMetadataCache, build_field_value_pairs
 from .helpers.polling import PollSchedule
 from .models import (
     BatchUpdateProgress,
@@ -89,6 +90,8 @@ __all__ = [
     "EndpointStats",
     "Expand",
     "FieldConfig",
+    "FieldMetadata",
+    "FieldMetadataCache",
     "FieldOption",
     "FieldValuePair",
     "LimiterBackend",
@@ -137,5 +140,6 @@ __all__ = [
     "WorkItemPage",
     "WorkItemType",
     "__version__",
+    "build_field_value_pairs",
     "to_dict",
 ]
