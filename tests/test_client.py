@@ -166,7 +166,7 @@ def _logger_state(env: dict[str, str]) -> str:
         "from meegle_async import MeegleClient; "
         "MeegleClient(plugin_token='t', user_key='u'); "
         "lg = logging.getLogger('meegle_async'); "
-        "print(lg.level, len(lg.handlers))"
+        "print(lg.level, sum(not isinstance(h, logging.NullHandler) for h in lg.handlers))"
     )
     clean = {k: v for k, v in os.environ.items() if k != "MEEGLE_LOG"}
     out = subprocess.run(

@@ -13,6 +13,8 @@ import os
 __all__ = ["logger", "setup_logging"]
 
 logger = logging.getLogger("meegle_async")
+# Without a handler, Python's last-resort handler would print our warnings to stderr.
+logger.addHandler(logging.NullHandler())
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 _HANDLER_NAME = "meegle_async.env"

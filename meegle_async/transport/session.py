@@ -289,6 +289,7 @@ class Transport:
             log_id: str | None = None
             token: str | None = None
             granted_at = math.inf
+            pause = 0.0
             try:
                 token = await self.auth.token()
                 headers = self._headers(token, options.user_key, idem, body is not None)
@@ -342,7 +343,8 @@ class Transport:
                     if rate is not None:
                         rate.on_throttled(time.monotonic(), granted_at)
                     # Everyone waiting on this endpoint waits out the server's request.
-                    await self.limiter.pause(key, self.retry.wait_before(retries + 1, error))
+                    pause = self.retry.wait_before(retries + 1, error)
+                    await self.limiter.pause(key, pause)
                 if retries >= options.max_retries or not self.retry.is_retryable(error):
                     stats.errors += 1
                     if isinstance(error, MeegleConnectionError):
@@ -352,12 +354,13 @@ class Transport:
                 stats.retries += 1
                 delay = 0.0 if throttled else self.retry.wait_before(retries, error)
                 logger.warning(
-                    "%s: retry %d/%d after %s in %.2fs [log_id %s]",
+                    "%s: retry %d/%d after %s in %.2fs%s [log_id %s]",
                     endpoint,
                     retries,
                     options.max_retries,
                     _describe(error),
-                    delay,
+                    pause if throttled else delay,
+                    " (the endpoint is paused for every caller)" if throttled else "",
                     log_id,
                 )
                 if delay > 0:
