@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import MeegleServerError, MeegleValidationError
@@ -10,6 +10,7 @@ from ..models.base import structure_list
 from ..models.common import input_json, input_json_list
 from ..models.fields import FieldOption, OptionUpdate, SimpleField, TeamOption
 from ._base import EndpointGroup
+from ._checks import require_text, require_text_list
 
 __all__ = [
     "FIELD_TEXT_MAX_CHARS",
@@ -62,22 +63,6 @@ _UPDATE = "update_custom_field"
 _ACTIONS = {0: "add", 1: "modify", 2: "delete"}
 
 
-def _text(value: object, name: str, *, limit: int | None = None) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise MeegleValidationError(f"{name} must be a non-empty string, not {value!r}")
-    if limit is not None and len(value) > limit:
-        raise MeegleValidationError(
-            f"{name} is {len(value)} characters long; the server takes at most {limit}"
-        )
-    return value
-
-
-def _text_list(values: object, name: str) -> list[str]:
-    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
-        raise MeegleValidationError(f"{name} must be a list of strings, not {values!r}")
-    return [_text(v, f"{name}[{i}]") for i, v in enumerate(values)]
-
-
 def _flag(value: object, name: str) -> bool:
     if not isinstance(value, bool):
         raise MeegleValidationError(f"{name} must be True or False, not {value!r}")
@@ -100,7 +85,7 @@ def _free_add(value: object) -> int:
 def _check_option_labels(options: Sequence[Mapping[str, Any]], name: str) -> None:
     for i, option in enumerate(options):
         where = f"{name}[{i}]"
-        _text(option.get("label"), f"{where}.label")
+        require_text(option.get("label"), f"{where}.label")
         children = option.get("children")
         if children:
             _check_option_labels(children, f"{where}.children")
@@ -131,9 +116,9 @@ def _check_option_updates(items: Sequence[Any], name: str, *, action_required: b
                 f"{where}.action must be 0 (add), 1 (modify) or 2 (delete), not {action!r}"
             )
         elif action == 0:
-            _text(item.get("label"), f"{where}.label (needed to add an option)")
+            require_text(item.get("label"), f"{where}.label (needed to add an option)")
         else:
-            _text(
+            require_text(
                 item.get("value"),
                 f"{where}.value (the option id, needed to {_ACTIONS[action]} an option)",
             )
@@ -154,11 +139,13 @@ def _common_inputs(
     team_option: TeamOption | Mapping[str, Any] | None,
 ) -> None:
     if field_alias is not None:
-        body["field_alias"] = _text(field_alias, "field_alias")
+        body["field_alias"] = require_text(field_alias, "field_alias")
     if free_add is not None:
         body["free_add"] = _free_add(free_add)
     if work_item_relation_uuid is not None:
-        body["work_item_relation_uuid"] = _text(work_item_relation_uuid, "work_item_relation_uuid")
+        body["work_item_relation_uuid"] = require_text(
+            work_item_relation_uuid, "work_item_relation_uuid"
+        )
     if default_value is not None:
         body["default_value"] = default_value
     if help_description is not None:
@@ -173,7 +160,7 @@ def _common_inputs(
             )
         body["help_description"] = help_description
     if authorized_roles is not None:
-        body["authorized_roles"] = _text_list(authorized_roles, "authorized_roles")
+        body["authorized_roles"] = require_text_list(authorized_roles, "authorized_roles")
     if team_option is not None:
         if "field_value" in body:
             raise MeegleValidationError(
@@ -212,12 +199,12 @@ class Fields(EndpointGroup):
         """
         body: dict[str, Any] = {}
         if work_item_type_key is not None:
-            body["work_item_type_key"] = _text(work_item_type_key, "work_item_type_key")
+            body["work_item_type_key"] = require_text(work_item_type_key, "work_item_type_key")
         resp = await self._request(
             _GET_ALL,
             "POST",
             "/open_api/{project_key}/field/all",
-            path_params={"project_key": _text(project_key, "project_key")},
+            path_params={"project_key": require_text(project_key, "project_key")},
             json=body,
             write=False,
         )
@@ -294,17 +281,17 @@ class Fields(EndpointGroup):
             )
         """
         path = {
-            "project_key": _text(project_key, "project_key"),
-            "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+            "project_key": require_text(project_key, "project_key"),
+            "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
         }
-        ftype = _text(field_type_key, "field_type_key")
+        ftype = require_text(field_type_key, "field_type_key")
         if ftype not in SUPPORTED_FIELD_TYPES:
             raise MeegleValidationError(
                 f"field_type_key {ftype!r} cannot be created through the API; use one of "
                 f"{', '.join(sorted(SUPPORTED_FIELD_TYPES))}"
             )
         body: dict[str, Any] = {
-            "field_name": _text(field_name, "field_name", limit=FIELD_TEXT_MAX_CHARS),
+            "field_name": require_text(field_name, "field_name", limit=FIELD_TEXT_MAX_CHARS),
             "field_type_key": ftype,
         }
         if value_type is not None:
@@ -331,11 +318,11 @@ class Fields(EndpointGroup):
                 "value_type=1 (reuse another field's options)"
             )
         if reference_work_item_type_key is not None:
-            body["reference_work_item_type_key"] = _text(
+            body["reference_work_item_type_key"] = require_text(
                 reference_work_item_type_key, "reference_work_item_type_key"
             )
         if reference_field_key is not None:
-            body["reference_field_key"] = _text(reference_field_key, "reference_field_key")
+            body["reference_field_key"] = require_text(reference_field_key, "reference_field_key")
         if field_value is not None:
             if ftype not in OPTION_FIELD_TYPES:
                 raise MeegleValidationError(
@@ -448,12 +435,12 @@ class Fields(EndpointGroup):
             )
         """
         path = {
-            "project_key": _text(project_key, "project_key"),
-            "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+            "project_key": require_text(project_key, "project_key"),
+            "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
         }
-        body: dict[str, Any] = {"field_key": _text(field_key, "field_key")}
+        body: dict[str, Any] = {"field_key": require_text(field_key, "field_key")}
         if field_name is not None:
-            body["field_name"] = _text(field_name, "field_name", limit=FIELD_TEXT_MAX_CHARS)
+            body["field_name"] = require_text(field_name, "field_name", limit=FIELD_TEXT_MAX_CHARS)
         if field_value is not None:
             given = (
                 field_value if isinstance(field_value, (str, bytes, Mapping)) else list(field_value)

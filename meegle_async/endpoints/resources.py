@@ -20,36 +20,20 @@ from ..models.resources import (
 )
 from ..models.work_items import Expand
 from ._base import EndpointGroup, Requester
+from ._checks import bad_answer, check_fields, check_search_group, require_text
 from .work_items import (
     _CREATE_FORBIDDEN,
     WorkItems,
-    _bad_answer,
-    _check_fields,
     _expand_json,
     _int_answer,
     _pairs_json,
     _positive_int,
-    _text,
 )
 
 __all__ = ["MAX_FIELD_SELECTED", "Resources"]
 
 #: ``field_selected`` takes at most this many field keys.
 MAX_FIELD_SELECTED = 20
-_CONJUNCTIONS = ("AND", "OR")
-
-
-def _check_group(group: Mapping[str, Any], path: str) -> None:
-    conjunction = group.get("conjunction")
-    if conjunction not in _CONJUNCTIONS:
-        raise MeegleValidationError(f"{path}.conjunction must be AND or OR, not {conjunction!r}")
-    for i, param in enumerate(group.get("search_params") or ()):
-        nested = param.get("value_search_groups") if isinstance(param, Mapping) else None
-        if isinstance(nested, Mapping):
-            _check_group(nested, f"{path}.search_params[{i}].value_search_groups")
-    for i, sub in enumerate(group.get("search_groups") or ()):
-        if isinstance(sub, Mapping):
-            _check_group(sub, f"{path}.search_groups[{i}]")
 
 
 class Resources(EndpointGroup):
@@ -92,14 +76,14 @@ class Resources(EndpointGroup):
             MeegleNotFoundError: an id does not exist (30005).
             MeegleInvalidParamsError: bad ids (20005).
         """
-        project_key = _text(project_key, "project_key")
-        work_item_type_key = _text(work_item_type_key, "work_item_type_key")
+        project_key = require_text(project_key, "project_key")
+        work_item_type_key = require_text(work_item_type_key, "work_item_type_key")
         ids = validate_ids(work_item_ids)
         base: dict[str, Any] = {
             "project_key": project_key,
             "work_item_type_key": work_item_type_key,
         }
-        checked = _check_fields(fields)
+        checked = check_fields(fields)
         if checked is not None:
             base["fields"] = checked
         expand_json = _expand_json(expand)
@@ -166,8 +150,8 @@ class Resources(EndpointGroup):
             "POST",
             "/open_api/work_item/resource/update",
             json={
-                "project_key": _text(project_key, "project_key"),
-                "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+                "project_key": require_text(project_key, "project_key"),
+                "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
                 "update_fields": pairs,
             },
@@ -320,8 +304,8 @@ class Resources(EndpointGroup):
             purpose="update",
         )
         body: dict[str, Any] = {
-            "project_key": _text(project_key, "project_key"),
-            "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+            "project_key": require_text(project_key, "project_key"),
+            "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
         }
         if template_id is not None:
             body["template_id"] = _positive_int(template_id, "template_id")
@@ -377,10 +361,10 @@ class Resources(EndpointGroup):
             print(result.work_item_id, result.ignore_create_info)
         """
         body: dict[str, Any] = {
-            "work_item_type_key": _text(work_item_type_key, "work_item_type_key")
+            "work_item_type_key": require_text(work_item_type_key, "work_item_type_key")
         }
         if name is not None:
-            body["name"] = _text(name, "name")
+            body["name"] = require_text(name, "name")
         if template_id is not None:
             body["template_id"] = _positive_int(template_id, "template_id")
         pairs = _pairs_json(field_value_pairs, "field_value_pairs", forbidden=_CREATE_FORBIDDEN)
@@ -391,7 +375,7 @@ class Resources(EndpointGroup):
             "POST",
             "/open_api/work_item/resource/{project_key}/{work_item_id}/create_instance",
             path_params={
-                "project_key": _text(project_key, "project_key"),
+                "project_key": require_text(project_key, "project_key"),
                 "work_item_id": validate_id(resource_work_item_id, name="resource_work_item_id"),
             },
             json=body,
@@ -399,7 +383,7 @@ class Resources(EndpointGroup):
             idempotency_key=idempotency_key,
         )
         if not isinstance(resp.data, Mapping):
-            raise _bad_answer(resp, "create_work_item_through_resources", "expected an object")
+            raise bad_answer(resp, "expected an object")
         return structure(resp.data, CreateFromResourceResult)
 
 
@@ -438,10 +422,10 @@ def _search_body(
     if not sources:
         raise MeegleValidationError("data_sources is empty: give at least one space and type")
     for i, source in enumerate(sources):
-        _text(source.get("project_key"), f"data_sources[{i}].project_key")
-        _text(source.get("work_item_type_keys"), f"data_sources[{i}].work_item_type_keys")
+        require_text(source.get("project_key"), f"data_sources[{i}].project_key")
+        require_text(source.get("work_item_type_keys"), f"data_sources[{i}].work_item_type_keys")
     group = input_json(search_group, SearchGroup, name="search_group")
-    _check_group(group, "search_group")
+    check_search_group(group, "search_group")
     body: dict[str, Any] = {"data_sources": sources, "search_group": group}
     if field_selected is not None:
         if isinstance(field_selected, (str, bytes)) or not isinstance(field_selected, Iterable):
@@ -453,7 +437,7 @@ def _search_body(
                 "can be selected"
             )
         for i, key in enumerate(selected):
-            _text(key, f"field_selected[{i}]")
+            require_text(key, f"field_selected[{i}]")
         body["field_selected"] = selected
     if page_size is not None:
         body["pagination"] = {"page_size": _positive_int(page_size, "page_size")}

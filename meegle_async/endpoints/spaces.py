@@ -6,12 +6,12 @@ import builtins
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import MeegleServerError, MeegleValidationError
+from ..errors import MeegleValidationError
 from ..helpers.chunking import gather_chunks, unique_ids
 from ..models.base import structure, structure_list
 from ..models.spaces import Space, WorkItemType
-from ..transport.response import RawResponse
 from ._base import EndpointGroup, Requester
+from ._checks import bad_answer, require_text, require_text_list
 
 __all__ = ["MAX_SPACES_PER_DETAIL_REQUEST", "SPACE_ORDERS", "Spaces"]
 
@@ -23,28 +23,6 @@ SPACE_ORDERS = ("last_visited", "+last_visited", "-last_visited")
 _LIST = "list_project"
 _DETAIL = "get_project_detail"
 _TYPES = "query_work_item_types"
-
-
-def _text(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise MeegleValidationError(f"{name} must be a non-empty string, not {value!r}")
-    return value
-
-
-def _text_list(values: object, name: str) -> list[str]:
-    items = [values] if isinstance(values, str) else values
-    if isinstance(items, (bytes, Mapping)) or not isinstance(items, Iterable):
-        raise MeegleValidationError(f"{name} must be a list of strings, not {values!r}")
-    return [_text(v, f"{name}[{i}]") for i, v in enumerate(items)]
-
-
-def _bad_answer(resp: RawResponse, what: str) -> MeegleServerError:
-    return MeegleServerError(
-        f"unexpected answer: {what}, got {resp.data!r}",
-        endpoint=resp.endpoint,
-        log_id=resp.log_id,
-        http_status=resp.status,
-    )
 
 
 class Spaces(EndpointGroup):
@@ -60,7 +38,7 @@ class Spaces(EndpointGroup):
         self._user_key = user_key
 
     def _acting_user(self, user_key: str | None) -> str | None:
-        return self._user_key if user_key is None else _text(user_key, "user_key")
+        return self._user_key if user_key is None else require_text(user_key, "user_key")
 
     async def list(
         self, *, user_key: str | None = None, order: Iterable[str] | None = None
@@ -90,7 +68,7 @@ class Spaces(EndpointGroup):
         if acting is not None:
             body["user_key"] = acting
         if order is not None:
-            body["order"] = _text_list(order, "order")
+            body["order"] = require_text_list(order, "order", one_string_ok=True)
             for i, value in enumerate(body["order"]):
                 if value not in SPACE_ORDERS:
                     raise MeegleValidationError(
@@ -99,7 +77,7 @@ class Spaces(EndpointGroup):
         resp = await self._request(_LIST, "POST", "/open_api/projects", json=body, write=False)
         data = resp.data if resp.data is not None else []
         if not isinstance(data, list) or not all(isinstance(k, str) for k in data):
-            raise _bad_answer(resp, "expected a list of project keys")
+            raise bad_answer(resp, "expected a list of project keys")
         return list(data)
 
     async def get_details(
@@ -134,9 +112,15 @@ class Spaces(EndpointGroup):
         """
         wanted: list[tuple[str, str]] = []
         if project_keys is not None:
-            wanted += [("project_keys", k) for k in _text_list(project_keys, "project_keys")]
+            wanted += [
+                ("project_keys", k)
+                for k in require_text_list(project_keys, "project_keys", one_string_ok=True)
+            ]
         if simple_names is not None:
-            wanted += [("simple_names", n) for n in _text_list(simple_names, "simple_names")]
+            wanted += [
+                ("simple_names", n)
+                for n in require_text_list(simple_names, "simple_names", one_string_ok=True)
+            ]
         if not wanted:
             raise MeegleValidationError(
                 "name at least one space: pass project_keys (from spaces.list) or simple_names"
@@ -154,7 +138,7 @@ class Spaces(EndpointGroup):
             )
             data = resp.data if resp.data is not None else {}
             if not isinstance(data, Mapping):
-                raise _bad_answer(resp, "expected an object of project key -> project")
+                raise bad_answer(resp, "expected an object of project key -> project")
             return {str(k): structure(v, Space) for k, v in data.items()}
 
         merged: dict[str, Space] = {}
@@ -189,7 +173,7 @@ class Spaces(EndpointGroup):
             _TYPES,
             "GET",
             "/open_api/{project_key}/work_item/all-types",
-            path_params={"project_key": _text(project_key, "project_key")},
+            path_params={"project_key": require_text(project_key, "project_key")},
             write=False,
         )
         return structure_list(resp.data or [], WorkItemType)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from typing import Any
 
 from ..errors import MeegleServerError, MeegleValidationError
@@ -19,6 +19,7 @@ from ..models.common import FieldValuePair, RoleOwner, Schedule, input_json, inp
 from ..models.tasks import NodeTask, TaskSearchItem, TaskSearchPage
 from ..transport.response import RawResponse
 from ._base import EndpointGroup
+from ._checks import require_page_number, require_text, require_text_list
 
 __all__ = [
     "DEFAULT_TASK_PAGE_SIZE",
@@ -44,32 +45,12 @@ _DELETE = "delete_tasks"
 _ITEM_PATH = "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}"
 
 
-def _text(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise MeegleValidationError(f"{name} must be a non-empty string, not {value!r}")
-    return value
-
-
-def _text_list(values: object, name: str) -> list[str]:
-    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
-        raise MeegleValidationError(f"{name} must be a list of strings, not {values!r}")
-    return [_text(v, f"{name}[{i}]") for i, v in enumerate(values)]
-
-
-def _page_number(value: object, name: str, *, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise MeegleValidationError(f"{name} must be an integer >= 1, not {value!r}")
-    if maximum is not None and value > maximum:
-        raise MeegleValidationError(f"{name} must be at most {maximum}, not {value}")
-    return value
-
-
 def _item_path(
     project_key: str, work_item_type_key: str, work_item_id: int | str
 ) -> dict[str, Any]:
     return {
-        "project_key": _text(project_key, "project_key"),
-        "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+        "project_key": require_text(project_key, "project_key"),
+        "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
         "work_item_id": validate_id(work_item_id),
     }
 
@@ -85,7 +66,7 @@ def _owners_json(
         )
     body: dict[str, Any] = {}
     if assignee is not None:
-        body["assignee"] = _text_list(assignee, "assignee")
+        body["assignee"] = require_text_list(assignee, "assignee")
     if role_assignee is not None:
         body["role_assignee"] = input_json_list(role_assignee, RoleOwner, name="role_assignee")
     return body
@@ -102,10 +83,10 @@ def _search_body(
     body: dict[str, Any] = {}
     spaces: list[str] = []
     if project_keys is not None:
-        body["project_keys"] = _text_list(project_keys, "project_keys")
+        body["project_keys"] = require_text_list(project_keys, "project_keys")
         spaces += body["project_keys"]
     if simple_names is not None:
-        body["simple_names"] = _text_list(simple_names, "simple_names")
+        body["simple_names"] = require_text_list(simple_names, "simple_names")
         spaces += body["simple_names"]
     if len(set(spaces)) > MAX_SPACES_PER_TASK_SEARCH:
         raise MeegleValidationError(
@@ -117,7 +98,7 @@ def _search_body(
             raise MeegleValidationError(f"name must be a string, not {name!r}")
         body["name"] = name
     if user_keys is not None:
-        body["user_keys"] = _text_list(user_keys, "user_keys")
+        body["user_keys"] = require_text_list(user_keys, "user_keys")
     if status is not None:
         if isinstance(status, bool) or status not in (0, 1):
             raise MeegleValidationError(
@@ -201,9 +182,11 @@ class Tasks(EndpointGroup):
         if created_at is not None:
             body["created_at"] = _time_range_json(*check_time_range(created_at))
         if page_num is not None:
-            body["page_num"] = _page_number(page_num, "page_num")
+            body["page_num"] = require_page_number(page_num, "page_num")
         if page_size is not None:
-            body["page_size"] = _page_number(page_size, "page_size", maximum=TASK_SEARCH_RESULT_CAP)
+            body["page_size"] = require_page_number(
+                page_size, "page_size", maximum=TASK_SEARCH_RESULT_CAP
+            )
         return await self._search_page(body)
 
     async def _search_page(self, body: Mapping[str, Any]) -> TaskSearchPage:
@@ -262,7 +245,7 @@ class Tasks(EndpointGroup):
             user_keys=user_keys,
             status=status,
         )
-        size = _page_number(page_size, "page_size", maximum=TASK_SEARCH_RESULT_CAP)
+        size = require_page_number(page_size, "page_size", maximum=TASK_SEARCH_RESULT_CAP)
         if created_at is not None:
             if since is not None:
                 raise MeegleValidationError(
@@ -337,7 +320,7 @@ class Tasks(EndpointGroup):
                     print(node.state_key, task.id, task.name, task.passed)
         """
         path = _item_path(project_key, work_item_type_key, work_item_id)
-        params = None if node_id is None else {"node_id": _text(node_id, "node_id")}
+        params = None if node_id is None else {"node_id": require_text(node_id, "node_id")}
         resp = await self._request(
             _DETAILS,
             "GET",
@@ -400,11 +383,11 @@ class Tasks(EndpointGroup):
         """
         path = _item_path(project_key, work_item_type_key, work_item_id)
         body: dict[str, Any] = {
-            "node_id": _text(node_id, "node_id"),
-            "name": _text(name, "name"),
+            "node_id": require_text(node_id, "node_id"),
+            "name": require_text(name, "name"),
         }
         if alias_key is not None:
-            body["alias_key"] = _text(alias_key, "alias_key")
+            body["alias_key"] = require_text(alias_key, "alias_key")
         body.update(_owners_json(assignee, role_assignee))
         if schedule is not None:
             body["schedule"] = input_json(schedule, Schedule, name="schedule")
@@ -476,11 +459,11 @@ class Tasks(EndpointGroup):
             )
         """  # noqa: E501 (the endpoint path is longer than a line)
         path = _item_path(project_key, work_item_type_key, work_item_id)
-        path["node_id"] = _text(node_id, "node_id")
+        path["node_id"] = require_text(node_id, "node_id")
         path["task_id"] = validate_id(task_id, name="task_id")
         body: dict[str, Any] = {}
         if name is not None:
-            body["name"] = _text(name, "name")
+            body["name"] = require_text(name, "name")
         body.update(_owners_json(assignee, role_assignee))
         if schedule is not None:
             body["schedule"] = input_json(schedule, Schedule, name="schedule")
@@ -556,7 +539,7 @@ class Tasks(EndpointGroup):
             )
         path = _item_path(project_key, work_item_type_key, work_item_id)
         body: dict[str, Any] = {
-            "node_id": _text(node_id, "node_id"),
+            "node_id": require_text(node_id, "node_id"),
             "task_id": validate_id(task_id, name="task_id"),
             "action": action,
         }

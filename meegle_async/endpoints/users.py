@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import MeegleNotFoundError, MeegleValidationError
@@ -10,6 +10,7 @@ from ..helpers.chunking import gather_chunks, unique_ids
 from ..models.base import structure_list
 from ..models.users import User
 from ._base import EndpointGroup
+from ._checks import require_text, require_text_list
 
 __all__ = ["MAX_USER_IDS_PER_REQUEST", "Users"]
 
@@ -20,19 +21,6 @@ _QUERY = "query_user_detail"
 _SEARCH = "search_user"
 # user/query answers "user not found" when nothing matched: an empty result, not a failure.
 _NOTHING_FOUND = 30006
-
-
-def _text(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise MeegleValidationError(f"{name} must be a non-empty string, not {value!r}")
-    return value
-
-
-def _text_list(values: object, name: str) -> list[str]:
-    items = [values] if isinstance(values, str) else values
-    if isinstance(items, (bytes, Mapping)) or not isinstance(items, Iterable):
-        raise MeegleValidationError(f"{name} must be a list of strings, not {values!r}")
-    return [_text(v, f"{name}[{i}]") for i, v in enumerate(items)]
 
 
 class Users(EndpointGroup):
@@ -75,10 +63,10 @@ class Users(EndpointGroup):
         wanted: list[tuple[str, str]] = []
         for kind, values in (("user_keys", user_keys), ("emails", emails), ("out_ids", out_ids)):
             if values is not None:
-                wanted += [(kind, v) for v in _text_list(values, kind)]
+                wanted += [(kind, v) for v in require_text_list(values, kind, one_string_ok=True)]
         if not wanted:
             raise MeegleValidationError("name at least one user: pass user_keys, emails or out_ids")
-        tenant = None if tenant_key is None else _text(tenant_key, "tenant_key")
+        tenant = None if tenant_key is None else require_text(tenant_key, "tenant_key")
 
         async def fetch(chunk: list[tuple[str, str]]) -> list[User]:
             body: dict[str, Any] = {}
@@ -124,8 +112,8 @@ class Users(EndpointGroup):
             for user in await client.users.search("ada", project_key="space"):
                 print(user.user_key, user.display_name)
         """
-        body: dict[str, Any] = {"query": _text(query, "query")}
+        body: dict[str, Any] = {"query": require_text(query, "query")}
         if project_key is not None:
-            body["project_key"] = _text(project_key, "project_key")
+            body["project_key"] = require_text(project_key, "project_key")
         resp = await self._request(_SEARCH, "POST", "/open_api/user/search", json=body, write=False)
         return structure_list(resp.data or [], User)

@@ -23,6 +23,13 @@ from ..models.common import SearchGroup, input_json
 from ..models.search import SearchUser, WorkItemPage
 from ..models.work_items import Expand, WorkItem, WorkItemStatus
 from ._base import EndpointGroup
+from ._checks import (
+    check_fields,
+    check_search_group,
+    require_page_number,
+    require_text,
+    require_text_list,
+)
 
 __all__ = [
     "FILTER_MAX_PAGE_SIZE",
@@ -54,34 +61,6 @@ _ACROSS = "filter_work_item_across_project"
 # -- input checks ----------------------------------------------------------------------------
 
 
-def _text(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise MeegleValidationError(f"{name} must be a non-empty string, not {value!r}")
-    return value
-
-
-def _text_list(values: object, name: str, *, maximum: int | None = None) -> list[str]:
-    """A list of non-empty strings; one string is taken as a list of one."""
-    items = [values] if isinstance(values, str) else values
-    if isinstance(items, (bytes, Mapping)) or not isinstance(items, Iterable):
-        raise MeegleValidationError(f"{name} must be a list of strings, not {values!r}")
-    out = [_text(v, f"{name}[{i}]") for i, v in enumerate(items)]
-    if maximum is not None and len(out) > maximum:
-        raise MeegleValidationError(
-            f"{name} has {len(out)} entries; the API takes at most {maximum}: "
-            "narrow it or make several calls"
-        )
-    return out
-
-
-def _page_number(value: object, name: str, *, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise MeegleValidationError(f"{name} must be an integer >= 1, not {value!r}")
-    if maximum is not None and value > maximum:
-        raise MeegleValidationError(f"{name} must be at most {maximum}, not {value}")
-    return value
-
-
 def _interval(value: Any, name: str) -> dict[str, int]:
     lo, hi = check_time_range(value, name=name)
     return {"start": lo} if hi is None else {"start": lo, "end": hi}
@@ -97,7 +76,7 @@ def _statuses(values: object) -> list[dict[str, Any]]:
     for i, value in enumerate(values):
         name = f"work_item_status[{i}]"
         if isinstance(value, str):
-            out.append({"state_key": _text(value, name)})
+            out.append({"state_key": require_text(value, name)})
             continue
         item = input_json(value, WorkItemStatus, name=name)
         if not isinstance(item.get("state_key"), str) or not item["state_key"]:
@@ -106,51 +85,13 @@ def _statuses(values: object) -> list[dict[str, Any]]:
     return out
 
 
-def _check_fields(fields: object) -> list[str]:
-    """``fields`` to return (``["name"]``) or to leave out (``["-name"]``), never both."""
-    if isinstance(fields, (str, bytes, Mapping)) or not isinstance(fields, Iterable):
-        raise MeegleValidationError(f"fields must be a list of field keys, not {fields!r}")
-    out = list(fields)
-    for i, key in enumerate(out):
-        if not isinstance(key, str) or not key.strip("- "):
-            raise MeegleValidationError(f"fields[{i}] must be a non-empty field key, not {key!r}")
-    excluded = [k for k in out if k.startswith("-")]
-    if excluded and len(excluded) != len(out):
-        raise MeegleValidationError(
-            f"fields mixes fields to return with fields to leave out {excluded}: use one mode "
-            "(all plain keys, or all keys prefixed with '-')"
-        )
-    return out
-
-
-def _check_group(group: Mapping[str, Any], path: str = "search_group") -> int:
-    """Check a condition tree (conjunctions, keys, operators); return how many conditions."""
-    conjunction = group.get("conjunction")
-    if conjunction not in ("AND", "OR"):
-        raise MeegleValidationError(
-            f"{path}.conjunction must be 'AND' or 'OR', not {conjunction!r}"
-        )
-    count = 0
-    for i, param in enumerate(group.get("search_params") or ()):
-        where = f"{path}.search_params[{i}]"
-        _text(param.get("param_key"), f"{where}.param_key")
-        _text(param.get("operator"), f"{where}.operator")
-        count += 1
-        nested = param.get("value_search_groups")
-        if isinstance(nested, Mapping):
-            count += _check_group(nested, f"{where}.value_search_groups")
-    for i, sub in enumerate(group.get("search_groups") or ()):
-        count += _check_group(sub, f"{path}.search_groups[{i}]")
-    return count
-
-
 def _search_group_json(search_group: object) -> tuple[dict[str, Any], int]:
     if search_group is None:
         raise MeegleValidationError(
             "search_group is required: SearchGroup(conjunction='AND', search_params=[...])"
         )
     group = input_json(search_group, SearchGroup, name="search_group")
-    count = _check_group(group)
+    count = check_search_group(group)
     if count > SEARCH_MAX_CONDITIONS:
         raise MeegleValidationError(
             f"search_group holds {count} conditions; the API takes at most "
@@ -164,7 +105,7 @@ def _search_user_json(value: object) -> dict[str, Any]:
     keys = user.get("user_keys")
     if not keys:
         raise MeegleValidationError("search_user needs user_keys (at least one user key)")
-    user["user_keys"] = _text_list(keys, "search_user.user_keys")
+    user["user_keys"] = require_text_list(keys, "search_user.user_keys", one_string_ok=True)
     field_key = user.get("field_key")
     if field_key is not None and field_key not in SEARCH_USER_FIELD_KEYS:
         raise MeegleValidationError(
@@ -209,7 +150,7 @@ def _common_filters(
         body["work_item_status"] = _statuses(work_item_status)
     for name, values in (("businesses", businesses), ("priorities", priorities), ("tags", tags)):
         if values is not None:
-            body[name] = _text_list(values, name)
+            body[name] = require_text_list(values, name, one_string_ok=True)
     if expand is not None:
         body["expand"] = input_json(expand, Expand, name="expand")
 
@@ -346,10 +287,12 @@ class WorkItemSearch(EndpointGroup):
             search_id=search_id,
         )
         if page_num is not None:
-            body["page_num"] = _page_number(page_num, "page_num")
+            body["page_num"] = require_page_number(page_num, "page_num")
         if page_size is not None:
-            body["page_size"] = _page_number(page_size, "page_size", maximum=FILTER_MAX_PAGE_SIZE)
-        return await self._filter_page(_text(project_key, "project_key"), body)
+            body["page_size"] = require_page_number(
+                page_size, "page_size", maximum=FILTER_MAX_PAGE_SIZE
+            )
+        return await self._filter_page(require_text(project_key, "project_key"), body)
 
     async def search_by_params(
         self,
@@ -405,9 +348,11 @@ class WorkItemSearch(EndpointGroup):
         group, _ = _search_group_json(search_group)
         body = _search_body(group, fields=fields, expand=expand)
         if page_num is not None:
-            body["page_num"] = _page_number(page_num, "page_num")
+            body["page_num"] = require_page_number(page_num, "page_num")
         if page_size is not None:
-            body["page_size"] = _page_number(page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE)
+            body["page_size"] = require_page_number(
+                page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE
+            )
         return await self._search_page(path, body)
 
     async def filter_across_projects(
@@ -494,9 +439,11 @@ class WorkItemSearch(EndpointGroup):
             expand=expand,
         )
         if page_num is not None:
-            body["page_num"] = _page_number(page_num, "page_num")
+            body["page_num"] = require_page_number(page_num, "page_num")
         if page_size is not None:
-            body["page_size"] = _page_number(page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE)
+            body["page_size"] = require_page_number(
+                page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE
+            )
         return await self._across_page(body)
 
     # -- every page ------------------------------------------------------------------------------
@@ -550,7 +497,7 @@ class WorkItemSearch(EndpointGroup):
             ):
                 print(item.id, item.name, item.updated_at)
         """
-        path = _text(project_key, "project_key")
+        path = require_text(project_key, "project_key")
         body = self._filter_body(
             work_item_type_keys=work_item_type_keys,
             work_item_ids=work_item_ids,
@@ -566,7 +513,7 @@ class WorkItemSearch(EndpointGroup):
             expand=expand,
             search_id=search_id,
         )
-        size = _page_number(page_size, "page_size", maximum=FILTER_MAX_PAGE_SIZE)
+        size = require_page_number(page_size, "page_size", maximum=FILTER_MAX_PAGE_SIZE)
 
         def send(page_body: Mapping[str, Any]) -> Awaitable[WorkItemPage]:
             return self._filter_page(path, page_body)
@@ -629,7 +576,7 @@ class WorkItemSearch(EndpointGroup):
         path = _search_path(project_key, work_item_type_key)
         group, count = _search_group_json(search_group)
         body = _search_body(group, fields=fields, expand=expand)
-        size = _page_number(page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE)
+        size = require_page_number(page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE)
         splittable = count + 2 <= SEARCH_MAX_CONDITIONS
         if created_at is not None and not splittable:
             raise MeegleValidationError(
@@ -719,7 +666,7 @@ class WorkItemSearch(EndpointGroup):
             tenant_group_id=tenant_group_id,
             expand=expand,
         )
-        size = _page_number(page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE)
+        size = require_page_number(page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE)
         walk = _created_windows(self._across_page, body, size, _ACROSS)
         async for item in _split_walk(walk, created_at, _ACROSS):
             yield item
@@ -745,7 +692,9 @@ class WorkItemSearch(EndpointGroup):
     ) -> dict[str, Any]:
         body: dict[str, Any] = {}
         if work_item_type_keys is not None:
-            body["work_item_type_keys"] = _text_list(work_item_type_keys, "work_item_type_keys")
+            body["work_item_type_keys"] = require_text_list(
+                work_item_type_keys, "work_item_type_keys", one_string_ok=True
+            )
         _common_filters(
             body,
             work_item_ids=work_item_ids,
@@ -760,16 +709,18 @@ class WorkItemSearch(EndpointGroup):
             max_ids=None,
         )
         if user_keys is not None:
-            body["user_keys"] = _text_list(user_keys, "user_keys", maximum=FILTER_MAX_USER_KEYS)
+            body["user_keys"] = require_text_list(
+                user_keys, "user_keys", maximum=FILTER_MAX_USER_KEYS, one_string_ok=True
+            )
         if sub_stages is not None:
-            body["sub_stages"] = _text_list(sub_stages, "sub_stages")
+            body["sub_stages"] = require_text_list(sub_stages, "sub_stages", one_string_ok=True)
         if search_id is not None:
             if body:
                 raise MeegleValidationError(
                     f"search_id cannot be combined with {', '.join(sorted(body))}: the server "
                     "ignores every other filter when a saved search is given"
                 )
-            body["search_id"] = _text(search_id, "search_id")
+            body["search_id"] = require_text(search_id, "search_id")
         if expand is not None:
             body["expand"] = input_json(expand, Expand, name="expand")
         return body
@@ -794,12 +745,16 @@ class WorkItemSearch(EndpointGroup):
         expand: Expand | Mapping[str, Any] | None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "work_item_type_key": _text(work_item_type_key, "work_item_type_key")
+            "work_item_type_key": require_text(work_item_type_key, "work_item_type_key")
         }
         if project_keys is not None:
-            body["project_keys"] = _text_list(project_keys, "project_keys")
+            body["project_keys"] = require_text_list(
+                project_keys, "project_keys", one_string_ok=True
+            )
         if simple_names is not None:
-            body["simple_names"] = _text_list(simple_names, "simple_names")
+            body["simple_names"] = require_text_list(
+                simple_names, "simple_names", one_string_ok=True
+            )
         if search_user is not None:
             body["search_user"] = _search_user_json(search_user)
         _common_filters(
@@ -860,8 +815,8 @@ def _page(data: Any, pagination: Mapping[str, Any] | None) -> WorkItemPage:
 
 def _search_path(project_key: str, work_item_type_key: str) -> dict[str, str]:
     return {
-        "project_key": _text(project_key, "project_key"),
-        "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+        "project_key": require_text(project_key, "project_key"),
+        "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
     }
 
 
@@ -873,7 +828,7 @@ def _search_body(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"search_group": group}
     if fields is not None:
-        body["fields"] = _check_fields(fields)
+        body["fields"] = check_fields(fields)
     if expand is not None:
         body["expand"] = input_json(expand, Expand, name="expand")
     return body

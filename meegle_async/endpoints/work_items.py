@@ -11,7 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ..errors import MeegleServerError, MeegleTimeoutError, MeegleValidationError
+from ..errors import MeegleTimeoutError, MeegleValidationError
 from ..helpers.chunking import (
     MAX_IDS_PER_REQUEST,
     chunked,
@@ -45,6 +45,7 @@ from ..models.work_items import (
 )
 from ..transport.response import RawResponse
 from ._base import Requester
+from ._checks import bad_answer, check_fields, require_text
 from .fields import Fields
 from .work_item_search import WorkItemSearch
 
@@ -103,41 +104,14 @@ _COMPOUND_ACTIONS = ("add", "update", "delete")
 # -- input checks shared with the resources group -----------------------------------------
 
 
-def _text(value: object, name: str) -> str:
-    """A required identifier: a non-empty string."""
-    if not isinstance(value, str) or not value.strip():
-        raise MeegleValidationError(f"{name} must be a non-empty string, not {value!r}")
-    return value
-
-
 def _opt_text(value: object, name: str) -> str | None:
-    return None if value is None else _text(value, name)
+    return None if value is None else require_text(value, name)
 
 
 def _positive_int(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise MeegleValidationError(f"{name} must be a positive int, not {value!r}")
     return value
-
-
-def _check_fields(fields: Iterable[str] | None, name: str = "fields") -> list[str] | None:
-    """``fields`` to return (``["owner"]``) or to leave out (``["-owner"]``), never both."""
-    if fields is None:
-        return None
-    if isinstance(fields, (str, bytes)) or not isinstance(fields, Iterable):
-        raise MeegleValidationError(f"{name} must be a list of field keys, not {fields!r}")
-    out = list(fields)
-    for i, key in enumerate(out):
-        if not isinstance(key, str) or not key.strip("- "):
-            raise MeegleValidationError(f"{name}[{i}] must be a non-empty field key, not {key!r}")
-    excluded = [k for k in out if k.startswith("-")]
-    if excluded and len(excluded) != len(out):
-        included = [k for k in out if not k.startswith("-")]
-        raise MeegleValidationError(
-            f"{name} mixes fields to return {included} with fields to leave out {excluded}: "
-            "use one mode (all plain keys, or all keys prefixed with '-')"
-        )
-    return out
 
 
 def _expand_json(expand: Expand | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -189,15 +163,6 @@ _CREATE_FORBIDDEN = {
 }
 
 
-def _bad_answer(resp: RawResponse, endpoint: str, what: str) -> MeegleServerError:
-    return MeegleServerError(
-        f"unexpected answer: {what}, got {resp.data!r}",
-        endpoint=endpoint,
-        log_id=resp.log_id,
-        http_status=resp.status,
-    )
-
-
 def _int_answer(resp: RawResponse, endpoint: str, key: str | None = None) -> int:
     """The new id an answer carries: ``data`` itself, or ``data[key]``."""
     value = resp.data.get(key) if key is not None and isinstance(resp.data, Mapping) else resp.data
@@ -205,7 +170,7 @@ def _int_answer(resp: RawResponse, endpoint: str, key: str | None = None) -> int
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         where = f"data.{key}" if key else "data"
-        raise _bad_answer(resp, endpoint, f"expected an int id in {where}")
+        raise bad_answer(resp, f"expected an int id in {where}")
     return value
 
 
@@ -310,8 +275,8 @@ class WorkItems(WorkItemSearch):
             "GET",
             "/open_api/{project_key}/work_item/{work_item_type_key}/meta",
             path_params={
-                "project_key": _text(project_key, "project_key"),
-                "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+                "project_key": require_text(project_key, "project_key"),
+                "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
             },
             write=False,
         )
@@ -354,11 +319,11 @@ class WorkItems(WorkItemSearch):
             for item in items:
                 print(item.id, item.name, item.field("priority"))
         """
-        project_key = _text(project_key, "project_key")
-        work_item_type_key = _text(work_item_type_key, "work_item_type_key")
+        project_key = require_text(project_key, "project_key")
+        work_item_type_key = require_text(work_item_type_key, "work_item_type_key")
         ids = validate_ids(work_item_ids)
         base: dict[str, Any] = {}
-        checked = _check_fields(fields)
+        checked = check_fields(fields)
         if checked is not None:
             base["fields"] = checked
         expand_json = _expand_json(expand)
@@ -404,8 +369,8 @@ class WorkItems(WorkItemSearch):
             meta = await client.work_items.get_field_metadata("space", "story")
             print([f.field_name for f in meta.required_fields()])
         """
-        project_key = _text(project_key, "project_key")
-        work_item_type_key = _text(work_item_type_key, "work_item_type_key")
+        project_key = require_text(project_key, "project_key")
+        work_item_type_key = require_text(work_item_type_key, "work_item_type_key")
         return await self._field_metadata.get(
             project_key,
             work_item_type_key,
@@ -427,8 +392,8 @@ class WorkItems(WorkItemSearch):
             await client.fields.update("space", "story", field_key="priority", ...)
             await client.work_items.refresh_field_metadata("space", "story")
         """
-        project_key = _text(project_key, "project_key")
-        work_item_type_key = _text(work_item_type_key, "work_item_type_key")
+        project_key = require_text(project_key, "project_key")
+        work_item_type_key = require_text(work_item_type_key, "work_item_type_key")
         return await self._field_metadata.refresh(
             project_key,
             work_item_type_key,
@@ -584,10 +549,10 @@ class WorkItems(WorkItemSearch):
                         "missing required field 'name': pass name= (required_mode=1)"
                     )
         body: dict[str, Any] = {
-            "work_item_type_key": _text(work_item_type_key, "work_item_type_key")
+            "work_item_type_key": require_text(work_item_type_key, "work_item_type_key")
         }
         if name is not None:
-            body["name"] = _text(name, "name")
+            body["name"] = require_text(name, "name")
         if template_id is not None:
             body["template_id"] = _positive_int(template_id, "template_id")
         pairs = _pairs_json(field_value_pairs, "field_value_pairs", forbidden=_CREATE_FORBIDDEN)
@@ -604,7 +569,7 @@ class WorkItems(WorkItemSearch):
             "create_work_item",
             "POST",
             "/open_api/{project_key}/work_item/create",
-            path_params={"project_key": _text(project_key, "project_key")},
+            path_params={"project_key": require_text(project_key, "project_key")},
             json=body,
             write=True,
             idempotency_key=idempotency_key,
@@ -662,8 +627,8 @@ class WorkItems(WorkItemSearch):
             "PUT",
             "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}",
             path_params={
-                "project_key": _text(project_key, "project_key"),
-                "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+                "project_key": require_text(project_key, "project_key"),
+                "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
             },
             json={"update_fields": pairs},
@@ -692,8 +657,8 @@ class WorkItems(WorkItemSearch):
             "DELETE",
             "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}",
             path_params={
-                "project_key": _text(project_key, "project_key"),
-                "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+                "project_key": require_text(project_key, "project_key"),
+                "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
             },
             write=True,
@@ -799,8 +764,8 @@ class WorkItems(WorkItemSearch):
             "PUT",
             "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}/abort",
             path_params={
-                "project_key": _text(project_key, "project_key"),
-                "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+                "project_key": require_text(project_key, "project_key"),
+                "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
             },
             json=body,
@@ -840,7 +805,7 @@ class WorkItems(WorkItemSearch):
             "PUT",
             "/open_api/work_item/freeze",
             json={
-                "project_key": _text(project_key, "project_key"),
+                "project_key": require_text(project_key, "project_key"),
                 "work_item_id": validate_id(work_item_id),
                 "is_frozen": frozen,
             },
@@ -896,7 +861,7 @@ class WorkItems(WorkItemSearch):
                 "name the compound field by exactly one of field_key or field_alias"
             )
         body: dict[str, Any] = {
-            "project_key": _text(project_key, "project_key"),
+            "project_key": require_text(project_key, "project_key"),
             "work_item_id": validate_id(work_item_id),
             "action": action,
         }
@@ -910,7 +875,7 @@ class WorkItems(WorkItemSearch):
                     "group_uuid must not be given with action='add' (the server makes new groups)"
                 )
         else:
-            body["group_uuid"] = _text(group_uuid, f"group_uuid (required for {action!r})")
+            body["group_uuid"] = require_text(group_uuid, f"group_uuid (required for {action!r})")
         if fields is None:
             if action != "delete":
                 raise MeegleValidationError(f"fields is required for action={action!r}")
@@ -1086,12 +1051,12 @@ class WorkItems(WorkItemSearch):
                 'after_field_value is required; to clear the field send an empty value ("" or [])'
             )
         if idempotency_key is not None:
-            _text(idempotency_key, "idempotency_key")
+            require_text(idempotency_key, "idempotency_key")
         body: dict[str, Any] = {
-            "project_key": _text(project_key, "project_key"),
-            "work_item_type_key": _text(work_item_type_key, "work_item_type_key"),
+            "project_key": require_text(project_key, "project_key"),
+            "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
             "update_mode": update_mode,
-            "field_key": _text(field_key, "field_key"),
+            "field_key": require_text(field_key, "field_key"),
             "after_field_value": after_field_value,
         }
         if before_field_value is not None:
@@ -1120,7 +1085,7 @@ class WorkItems(WorkItemSearch):
             if isinstance(task_id, int) and not isinstance(task_id, bool):
                 task_id = str(task_id)
             if not isinstance(task_id, str) or not task_id:
-                raise _bad_answer(resp, "batch_update_work_item_field", "expected data.task_id")
+                raise bad_answer(resp, "expected data.task_id")
             if on_submitted is not None:
                 on_submitted(index, chunk, task_id)
             return task_id
@@ -1145,7 +1110,7 @@ class WorkItems(WorkItemSearch):
             "get_batch_update_progress",
             "GET",
             "/open_api/task_result",
-            params={"task_id": _text(task_id, "task_id")},
+            params={"task_id": require_text(task_id, "task_id")},
             write=False,
         )
         return structure(resp.data, BatchUpdateProgress)
@@ -1296,7 +1261,7 @@ class WorkItems(WorkItemSearch):
                 unknown filter value.
             MeegleInvalidParamsError: the server refused the parameters (20005, 20006, 20013).
         """
-        project_key = _text(project_key, "project_key")
+        project_key = require_text(project_key, "project_key")
         ids = unique_ids(validate_ids(work_item_ids))
         if not ids:
             raise MeegleValidationError("work_item_ids is empty: give up to 50 work item ids")
@@ -1358,7 +1323,7 @@ class WorkItems(WorkItemSearch):
             ):
                 print(record.work_item_id, record.operation_type, record.operator)
         """
-        project_key = _text(project_key, "project_key")
+        project_key = require_text(project_key, "project_key")
         ids = unique_ids(validate_ids(work_item_ids))
         if not ids:
             raise MeegleValidationError("work_item_ids is empty: give the work items to read")

@@ -386,7 +386,7 @@ REFUSED: list[tuple[str, Call, str]] = [
     (
         "bad conjunction",
         lambda c: c.work_items.search_by_params("s", "story", {"conjunction": "XOR"}),
-        "'AND' or 'OR'",
+        "AND or OR",
     ),
     (
         "nested bad conjunction",

@@ -401,9 +401,11 @@ async def test_bad_input_is_refused_before_sending(
 
 
 def test_names_and_descriptions_of_255_characters_pass_validation() -> None:
-    from meegle_async.endpoints.fields import FIELD_TEXT_MAX_CHARS, _text
+    from meegle_async.endpoints._checks import require_text
+    from meegle_async.endpoints.fields import FIELD_TEXT_MAX_CHARS
 
-    assert _text("x" * FIELD_TEXT_MAX_CHARS, "field_name", limit=FIELD_TEXT_MAX_CHARS)
+    text = "x" * FIELD_TEXT_MAX_CHARS
+    assert require_text(text, "field_name", limit=FIELD_TEXT_MAX_CHARS) == text
 
 
 # -- error codes of the spec ---------------------------------------------------------------------
