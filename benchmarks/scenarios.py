@@ -45,7 +45,7 @@ def _story_ids(fake: FakeMeegle, count: int) -> list[int]:
 
 
 def _seed_for(stories: int) -> int:
-    return int(stories / 0.55) + 200  # the seed makes about 60% stories
+    return int(stories / 0.45) + 200  # about half the seeded items are stories of the default space
 
 
 def _throttled(fake: FakeMeegle) -> int:

@@ -429,7 +429,7 @@ class WorkItems(WorkItemSearch):
         """``field_value_pairs`` from human values: labels, label paths, dates, role maps.
 
         Uses the type's cached creation metadata (``get_field_metadata``); nothing else is
-        sent. The value shape per field type is in ``docs/guide-field-builder.md``.
+        sent. The value shape per field type is in the README ("Field values by name").
 
         Args:
             project_key: the space's project_key or simple_name.
