@@ -7,8 +7,9 @@ window, and under sustained demand a pace close to N per second.
 
 Two mechanisms keep it together:
 
-* **Pacing.** Grants are spaced 1/N s apart: a leaky bucket of size one (``aiolimiter``). A bucket
-  sized N would let N calls through at once and up to 2N-1 within one second.
+* **Pacing.** Grants are spaced 1/N s apart by a leaky bucket (``aiolimiter``) of three slots that
+  starts with no credit, so it catches up to two slots only after a stall. A bucket sized N would
+  let N calls through at once and up to 2N-1 within one second.
 * **A sliding window over answers.** A call granted at ``t`` reaches the server somewhere between
   ``t`` and the moment its answer comes back. A new call is granted only when the N-th call before
   it has been *answered* more than a second ago, so even a call delayed on the way (a slow network,
@@ -56,6 +57,11 @@ DEFAULT_RATE_LIMITS: Mapping[str, float] = {
     "search_work_item_by_params": 7.5,
     "filter_work_item_across_project": 7.5,
 }
+#: Slots of the pacing bucket: the pace is N a second, and after a stall (a paused event loop, a
+#: garbage collection) up to two late slots are caught up; a new bucket starts with no credit.
+#: The window below, not the bucket, caps the count at N a second, so catching up never breaks
+#: the limit.
+PACING_BURST = 3
 #: Widening of the 1 s window, so that clock granularity at the server cannot put N+1 in it.
 WINDOW_MARGIN = 0.005
 
@@ -187,7 +193,9 @@ class MemoryLimiterBackend:
                 if state.bucket is None or state.bucket_rate != qps:
                     # A new rate starts a fresh bucket, which would grant at once: keep the
                     # new spacing from the last grant first.
-                    state.bucket = AsyncLimiter(1, 1.0 / qps)
+                    state.bucket = AsyncLimiter(PACING_BURST, PACING_BURST / qps)
+                    # Start with no catch-up credit: it is earned only by falling behind.
+                    await state.bucket.acquire(PACING_BURST - 1)
                     state.bucket_rate = qps
                     gap = state.last_grant + 1.0 / qps - self._clock()
                     if gap > 0:
