@@ -30,7 +30,7 @@ from ..helpers.field_builder import (
 )
 from ..helpers.pagination import CursorPage, iter_cursor
 from ..helpers.polling import PollSchedule, TaskPoller
-from ..helpers.windows import DAY_MS, fixed_windows
+from ..helpers.windows import DAY_MS, check_ms, fixed_windows
 from ..models.base import structure, structure_list
 from ..models.common import FieldValuePair, input_json, input_json_list
 from ..models.work_items import (
@@ -201,13 +201,7 @@ def _enum_list(
 
 
 def _ms(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise MeegleValidationError(f"{name} must be an int timestamp in milliseconds")
-    if not 10**12 <= value < 10**13:
-        hint = " (seconds? multiply by 1000)" if 10**9 <= value < 10**10 else ""
-        raise MeegleValidationError(
-            f"{name}: {value} is not a 13-digit millisecond timestamp{hint}"
-        )
+    value = check_ms(value, name)
     if value < CHANGE_LOG_EARLIEST_MS:
         raise MeegleValidationError(
             f"{name}: {value} is before 2024-07-02 ({CHANGE_LOG_EARLIEST_MS}); the change log "

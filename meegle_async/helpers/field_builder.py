@@ -49,6 +49,7 @@ from ..errors import MeegleValidationError
 from ..models.common import FieldValuePair, RoleOwner
 from ..models.fields import FieldOption, SimpleField
 from ..models.work_items import FieldConfig, OptionConfig
+from .windows import check_ms
 
 __all__ = [
     "DEFAULT_METADATA_TTL",
@@ -464,10 +465,7 @@ def _ms(value: Any, what: str) -> int:
             f"{what} takes a datetime (with tzinfo), a date or a 13-digit ms timestamp, "
             f"not {value!r}"
         )
-    if not 10**12 <= value < 10**13:
-        hint = " (seconds? multiply by 1000)" if 10**9 <= value < 10**10 else ""
-        raise MeegleValidationError(f"{what}: {value} is not a 13-digit ms timestamp{hint}")
-    return value
+    return check_ms(value, what)
 
 
 # -- options -------------------------------------------------------------------------------

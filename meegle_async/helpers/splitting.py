@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 from ..errors import MeegleTooManyResultsError, MeegleValidationError
+from .windows import MIN_TIMESTAMP_MS, check_ms
 
 __all__ = [
     "MIN_TIMESTAMP_MS",
@@ -36,26 +37,11 @@ T = TypeVar("T")
 
 #: The smallest 13-digit millisecond timestamp (2001-09-09T01:46:40Z): the APIs take only
 #: 13-digit values, and no Meegle record is older, so a range starting here misses nothing.
-MIN_TIMESTAMP_MS = 1_000_000_000_000
-_MAX_TIMESTAMP_MS = 9_999_999_999_999
 
 
 def now_ms() -> int:
     """The current time as a 13-digit millisecond timestamp."""
     return int(time.time() * 1000)
-
-
-def _check_ms(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise MeegleValidationError(
-            f"{name} must be a 13-digit millisecond timestamp (an int), not {value!r}"
-        )
-    if not MIN_TIMESTAMP_MS <= value <= _MAX_TIMESTAMP_MS:
-        hint = " (seconds? multiply by 1000)" if 0 < value < MIN_TIMESTAMP_MS else ""
-        raise MeegleValidationError(
-            f"{name} must be a 13-digit millisecond timestamp, not {value!r}{hint}"
-        )
-    return value
 
 
 def check_time_range(value: Any, *, name: str = "created_at") -> tuple[int, int | None]:
@@ -85,10 +71,10 @@ def check_time_range(value: Any, *, name: str = "created_at") -> tuple[int, int 
         )
     if start is None:
         raise MeegleValidationError(f"{name} needs a 'start' (13-digit milliseconds)")
-    lo = _check_ms(start, f"{name}.start")
+    lo = check_ms(start, f"{name}.start")
     if end is None:
         return lo, None
-    hi = _check_ms(end, f"{name}.end")
+    hi = check_ms(end, f"{name}.end")
     if lo > hi:
         raise MeegleValidationError(f"{name}: start {lo} is after end {hi}")
     return lo, hi

@@ -8,9 +8,28 @@ next one starts.
 
 from __future__ import annotations
 
-__all__ = ["DAY_MS", "fixed_windows"]
+from ..errors import MeegleValidationError
+
+__all__ = ["DAY_MS", "MAX_TIMESTAMP_MS", "MIN_TIMESTAMP_MS", "check_ms", "fixed_windows"]
 
 DAY_MS = 24 * 60 * 60 * 1000
+#: The smallest and largest 13-digit millisecond timestamps (2001-09-09 to 2286-11-20).
+MIN_TIMESTAMP_MS = 1_000_000_000_000
+MAX_TIMESTAMP_MS = 9_999_999_999_999
+
+
+def check_ms(value: object, name: str) -> int:
+    """A 13-digit millisecond timestamp (an ``int``); a 10-digit one gets a "seconds?" hint."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MeegleValidationError(
+            f"{name} must be an int timestamp in 13-digit milliseconds, not {value!r}"
+        )
+    if not MIN_TIMESTAMP_MS <= value <= MAX_TIMESTAMP_MS:
+        hint = " (seconds? multiply by 1000)" if 10**9 <= value < 10**10 else ""
+        raise MeegleValidationError(
+            f"{name}: {value!r} is not a 13-digit millisecond timestamp{hint}"
+        )
+    return value
 
 
 def fixed_windows(start_ms: int, end_ms: int, span_ms: int) -> list[tuple[int, int]]:
