@@ -17,6 +17,7 @@ from .endpoints.resources import Resources
 from .endpoints.spaces import Spaces
 from .endpoints.tasks import Tasks
 from .endpoints.users import Users
+from .endpoints.views import Views
 from .endpoints.work_items import WorkItems
 from .errors import MeegleValidationError
 from .helpers.field_builder import metadata_cache_for
@@ -312,6 +313,12 @@ class MeegleClient:
         """Users: look up by key, email or Lark id, search by name
         (``client.users.query(user_keys=[...])``)."""
         return Users(self._send)
+
+    @cached_property
+    def views(self) -> Views:
+        """Views: list them, read their items, create and change fixed and conditional views
+        (``client.views.iter_items("space", view_id)``)."""
+        return Views(self._send)
 
     # -- calls -------------------------------------------------------------------------------
 
