@@ -18,6 +18,7 @@ from .endpoints.spaces import Spaces
 from .endpoints.tasks import Tasks
 from .endpoints.users import Users
 from .endpoints.views import Views
+from .endpoints.work_hours import WorkHours
 from .endpoints.work_items import WorkItems
 from .errors import MeegleValidationError
 from .helpers.field_builder import metadata_cache_for
@@ -319,6 +320,12 @@ class MeegleClient:
         """Views: list them, read their items, create and change fixed and conditional views
         (``client.views.iter_items("space", view_id)``)."""
         return Views(self._send)
+
+    @cached_property
+    def work_hours(self) -> WorkHours:
+        """Work hours: list the records of a work item, register, change and delete hours
+        (``client.work_hours.iter("space", "story", 101)``)."""
+        return WorkHours(self._send)
 
     # -- calls -------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ This package is data at the bottom of the layers: it imports nothing else of mee
 
 from __future__ import annotations
 
-from . import resources, settings, tasks, views, work_items
+from . import resources, settings, tasks, views, work_hours, work_items
 from ._entry import Catalogue, Endpoint, HttpMethod, endpoint
 
 __all__ = ["ENDPOINTS", "Catalogue", "Endpoint", "HttpMethod", "endpoint"]
@@ -26,5 +26,6 @@ ENDPOINTS = Catalogue(
         *tasks.ENDPOINTS,
         *settings.ENDPOINTS,
         *views.ENDPOINTS,
+        *work_hours.ENDPOINTS,
     )
 )

@@ -34,6 +34,7 @@ from .handlers.fields import FieldHandlers
 from .handlers.resources import ResourceHandlers
 from .handlers.tasks import TaskHandlers
 from .handlers.views import ViewHandlers
+from .handlers.work_hours import WorkHourHandlers
 from .handlers.work_items import WorkItemHandlers
 from .rules import JSON, ApiError, fail
 from .store import (
@@ -121,7 +122,14 @@ class RateLimiter:
         return None
 
 
-class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers, ViewHandlers):
+class FakeMeegle(
+    WorkItemHandlers,
+    ResourceHandlers,
+    TaskHandlers,
+    FieldHandlers,
+    ViewHandlers,
+    WorkHourHandlers,
+):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
     Use it as an async context manager (or ``await start()`` / ``await close()``)::
