@@ -12,6 +12,7 @@ import aiohttp
 import attrs
 
 from .endpoints._base import EndpointGroup
+from .endpoints.charts import Charts
 from .endpoints.fields import Fields
 from .endpoints.resources import Resources
 from .endpoints.spaces import Spaces
@@ -326,6 +327,12 @@ class MeegleClient:
         """Work hours: list the records of a work item, register, change and delete hours
         (``client.work_hours.iter("space", "story", 101)``)."""
         return WorkHours(self._send)
+
+    @cached_property
+    def charts(self) -> Charts:
+        """Charts: the charts of a view and their data
+        (``client.charts.get_data("space", chart_id)``)."""
+        return Charts(self._send)
 
     # -- calls -------------------------------------------------------------------------------
 

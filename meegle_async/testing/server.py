@@ -30,10 +30,10 @@ from .context import Ctx, Handler, Paged
 from .discovery import DiscoveryHandlers
 from .faults import FaultPlan, Faults
 from .handlers import collect_handlers
+from .handlers.charts import ChartHandlers
 from .handlers.fields import FieldHandlers
 from .handlers.resources import ResourceHandlers
 from .handlers.tasks import TaskHandlers
-from .handlers.views import ViewHandlers
 from .handlers.work_hours import WorkHourHandlers
 from .handlers.work_items import WorkItemHandlers
 from .rules import JSON, ApiError, fail
@@ -127,7 +127,7 @@ class FakeMeegle(
     ResourceHandlers,
     TaskHandlers,
     FieldHandlers,
-    ViewHandlers,
+    ChartHandlers,
     WorkHourHandlers,
 ):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
