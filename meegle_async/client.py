@@ -13,6 +13,7 @@ import attrs
 
 from .endpoints._base import EndpointGroup
 from .endpoints.charts import Charts
+from .endpoints.deliverables import Deliverables
 from .endpoints.fields import Fields
 from .endpoints.resources import Resources
 from .endpoints.spaces import Spaces
@@ -333,6 +334,12 @@ class MeegleClient:
         """Charts: the charts of a view and their data
         (``client.charts.get_data("space", chart_id)``)."""
         return Charts(self._send)
+
+    @cached_property
+    def deliverables(self) -> Deliverables:
+        """Deliverables and node reviews: opinions, conclusions and their options
+        (``client.deliverables.get_reviews("space", 101, ["review"])``)."""
+        return Deliverables(self._send)
 
     # -- calls -------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ This package is data at the bottom of the layers: it imports nothing else of mee
 
 from __future__ import annotations
 
-from . import charts, resources, settings, tasks, views, work_hours, work_items
+from . import charts, deliverables, resources, settings, tasks, views, work_hours, work_items
 from ._entry import Catalogue, Endpoint, HttpMethod, endpoint
 
 __all__ = ["ENDPOINTS", "Catalogue", "Endpoint", "HttpMethod", "endpoint"]
@@ -28,5 +28,6 @@ ENDPOINTS = Catalogue(
         *views.ENDPOINTS,
         *work_hours.ENDPOINTS,
         *charts.ENDPOINTS,
+        *deliverables.ENDPOINTS,
     )
 )

@@ -31,6 +31,7 @@ from .discovery import DiscoveryHandlers
 from .faults import FaultPlan, Faults
 from .handlers import collect_handlers
 from .handlers.charts import ChartHandlers
+from .handlers.deliverables import DeliverableHandlers
 from .handlers.fields import FieldHandlers
 from .handlers.resources import ResourceHandlers
 from .handlers.tasks import TaskHandlers
@@ -129,6 +130,7 @@ class FakeMeegle(
     FieldHandlers,
     ChartHandlers,
     WorkHourHandlers,
+    DeliverableHandlers,
 ):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
