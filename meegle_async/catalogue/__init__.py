@@ -13,7 +13,17 @@ This package is data at the bottom of the layers: it imports nothing else of mee
 
 from __future__ import annotations
 
-from . import charts, deliverables, resources, settings, tasks, views, work_hours, work_items
+from . import (
+    charts,
+    deliverables,
+    resources,
+    search,
+    settings,
+    tasks,
+    views,
+    work_hours,
+    work_items,
+)
 from ._entry import Catalogue, Endpoint, HttpMethod, endpoint
 
 __all__ = ["ENDPOINTS", "Catalogue", "Endpoint", "HttpMethod", "endpoint"]
@@ -22,6 +32,7 @@ __all__ = ["ENDPOINTS", "Catalogue", "Endpoint", "HttpMethod", "endpoint"]
 ENDPOINTS = Catalogue(
     (
         *work_items.ENDPOINTS,
+        *search.ENDPOINTS,
         *resources.ENDPOINTS,
         *tasks.ENDPOINTS,
         *settings.ENDPOINTS,

@@ -47,6 +47,7 @@ from ..transport.response import RawResponse
 from ._base import Requester
 from ._checks import bad_answer, check_fields, require_text
 from .fields import Fields
+from .work_item_fulltext import WorkItemFullTextSearch
 from .work_item_search import WorkItemSearch
 
 __all__ = [
@@ -227,7 +228,7 @@ def _time_range(start: object, end: object, *, max_span: int | None) -> tuple[in
     return lo, hi
 
 
-class WorkItems(WorkItemSearch):
+class WorkItems(WorkItemSearch, WorkItemFullTextSearch):
     """Work items: details, creation metadata, create/update/delete, abort/resume, freeze,
     compound fields, batch updates and the change log (``client.work_items``)."""
 

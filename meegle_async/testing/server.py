@@ -34,6 +34,7 @@ from .handlers.charts import ChartHandlers
 from .handlers.deliverables import DeliverableHandlers
 from .handlers.fields import FieldHandlers
 from .handlers.resources import ResourceHandlers
+from .handlers.search import SearchHandlers
 from .handlers.tasks import TaskHandlers
 from .handlers.work_hours import WorkHourHandlers
 from .handlers.work_items import WorkItemHandlers
@@ -124,11 +125,12 @@ class RateLimiter:
 
 
 class FakeMeegle(
+    SearchHandlers,
+    ChartHandlers,
     WorkItemHandlers,
     ResourceHandlers,
     TaskHandlers,
     FieldHandlers,
-    ChartHandlers,
     WorkHourHandlers,
     DeliverableHandlers,
 ):
