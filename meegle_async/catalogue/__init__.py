@@ -22,6 +22,7 @@ from . import (
     tasks,
     views,
     work_hours,
+    work_item_extras,
     work_items,
 )
 from ._entry import Catalogue, Endpoint, HttpMethod, endpoint
@@ -32,6 +33,7 @@ __all__ = ["ENDPOINTS", "Catalogue", "Endpoint", "HttpMethod", "endpoint"]
 ENDPOINTS = Catalogue(
     (
         *work_items.ENDPOINTS,
+        *work_item_extras.ENDPOINTS,
         *search.ENDPOINTS,
         *resources.ENDPOINTS,
         *tasks.ENDPOINTS,

@@ -37,6 +37,7 @@ from .handlers.resources import ResourceHandlers
 from .handlers.search import SearchHandlers
 from .handlers.tasks import TaskHandlers
 from .handlers.work_hours import WorkHourHandlers
+from .handlers.work_item_extras import WorkItemExtraHandlers
 from .handlers.work_items import WorkItemHandlers
 from .rules import JSON, ApiError, fail
 from .store import (
@@ -133,6 +134,7 @@ class FakeMeegle(
     FieldHandlers,
     WorkHourHandlers,
     DeliverableHandlers,
+    WorkItemExtraHandlers,
 ):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
