@@ -18,6 +18,7 @@ from .endpoints.fields import Fields
 from .endpoints.resources import Resources
 from .endpoints.spaces import Spaces
 from .endpoints.tasks import Tasks
+from .endpoints.tenant import TenantAdmin
 from .endpoints.users import Users
 from .endpoints.views import Views
 from .endpoints.work_hours import WorkHours
@@ -340,6 +341,12 @@ class MeegleClient:
         """Deliverables and node reviews: opinions, conclusions and their options
         (``client.deliverables.get_reviews("space", 101, ["review"])``)."""
         return Deliverables(self._send)
+
+    @cached_property
+    def tenant(self) -> TenantAdmin:
+        """Tenant administration: accounts, departments, the tenant, users for tenant plugins
+        (``client.tenant.get(scopes=["departments"])``)."""
+        return TenantAdmin(self._send)
 
     # -- calls -------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from . import (
     search,
     settings,
     tasks,
+    tenant,
     views,
     work_hours,
     work_item_extras,
@@ -42,5 +43,6 @@ ENDPOINTS = Catalogue(
         *work_hours.ENDPOINTS,
         *charts.ENDPOINTS,
         *deliverables.ENDPOINTS,
+        *tenant.ENDPOINTS,
     )
 )

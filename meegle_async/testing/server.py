@@ -36,6 +36,7 @@ from .handlers.fields import FieldHandlers
 from .handlers.resources import ResourceHandlers
 from .handlers.search import SearchHandlers
 from .handlers.tasks import TaskHandlers
+from .handlers.tenant import TenantHandlers
 from .handlers.work_hours import WorkHourHandlers
 from .handlers.work_item_extras import WorkItemExtraHandlers
 from .handlers.work_items import WorkItemHandlers
@@ -135,6 +136,7 @@ class FakeMeegle(
     WorkHourHandlers,
     DeliverableHandlers,
     WorkItemExtraHandlers,
+    TenantHandlers,
 ):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
