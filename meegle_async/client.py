@@ -12,6 +12,7 @@ import aiohttp
 import attrs
 
 from .endpoints._base import EndpointGroup
+from .endpoints.ai import AI
 from .endpoints.charts import Charts
 from .endpoints.deliverables import Deliverables
 from .endpoints.fields import Fields
@@ -347,6 +348,12 @@ class MeegleClient:
         """Tenant administration: accounts, departments, the tenant, users for tenant plugins
         (``client.tenant.get(scopes=["departments"])``)."""
         return TenantAdmin(self._send)
+
+    @cached_property
+    def ai(self) -> AI:
+        """AI nodes (read, edit, confirm) and AI-filled fields
+        (``client.ai.get_node("space", 101, state_key="review")``)."""
+        return AI(self._send)
 
     # -- calls -------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ This package is data at the bottom of the layers: it imports nothing else of mee
 from __future__ import annotations
 
 from . import (
+    ai,
     charts,
     deliverables,
     resources,
@@ -44,5 +45,6 @@ ENDPOINTS = Catalogue(
         *charts.ENDPOINTS,
         *deliverables.ENDPOINTS,
         *tenant.ENDPOINTS,
+        *ai.ENDPOINTS,
     )
 )

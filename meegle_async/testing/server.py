@@ -30,6 +30,7 @@ from .context import Ctx, Handler, Paged
 from .discovery import DiscoveryHandlers
 from .faults import FaultPlan, Faults
 from .handlers import collect_handlers
+from .handlers.ai import AIHandlers
 from .handlers.charts import ChartHandlers
 from .handlers.deliverables import DeliverableHandlers
 from .handlers.fields import FieldHandlers
@@ -137,6 +138,7 @@ class FakeMeegle(
     DeliverableHandlers,
     WorkItemExtraHandlers,
     TenantHandlers,
+    AIHandlers,
 ):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
