@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from . import (
     ai,
+    auth,
     charts,
     deliverables,
     resources,
@@ -46,5 +47,6 @@ ENDPOINTS = Catalogue(
         *deliverables.ENDPOINTS,
         *tenant.ENDPOINTS,
         *ai.ENDPOINTS,
+        *auth.ENDPOINTS,
     )
 )

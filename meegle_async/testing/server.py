@@ -224,6 +224,12 @@ class FakeMeegle(
         self._runner: web.AppRunner | None = None
         self._base_url = ""
         self.routes = self._routes()
+        #: The token endpoints (catalogue group ``auth``) and their handlers.
+        self.token_routes: dict[str, Callable[[web.Request, Any], JSON]] = {
+            "plugin_token": self._plugin_token,
+            "user_plugin_token": self._user_plugin_token,
+            "refresh_token": self._refresh_token,
+        }
         self.app = self._build_app()
 
     # ---------------------------------------------------------------- lifecycle
@@ -294,12 +300,9 @@ class FakeMeegle(
     # -------------------------------------------------------------- plumbing
     def _build_app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024 * 1024)
-        for name, path, fn in (
-            ("plugin_token", "/open_api/authen/plugin_token", self._plugin_token),
-            ("user_plugin_token", "/open_api/authen/user_plugin_token", self._user_plugin_token),
-            ("refresh_token", "/open_api/authen/refresh_token", self._refresh_token),
-        ):
-            app.router.add_route("POST", path, self._wrap_token(name, fn))
+        for name, fn in self.token_routes.items():
+            entry = ENDPOINTS[name]
+            app.router.add_route(entry.method, entry.path, self._wrap_token(name, fn))
         for route in self.routes:
             app.router.add_route(route.method, route.path, self._wrap(route))
         app.router.add_route("*", "/{tail:.*}", self._not_found)
@@ -567,6 +570,8 @@ class FakeMeegle(
         }
         routes = []
         for entry in ENDPOINTS:
+            if entry.group == "auth":
+                continue  # the token endpoints: token_routes, with their own envelope
             handler = handlers.get(entry.name)
             if handler is None:
                 raise RuntimeError(f"the fake has no handler for catalogue entry {entry.name}")
