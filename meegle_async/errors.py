@@ -4,6 +4,7 @@ The tree::
 
     MeegleError                            base of everything below
     ├── MeegleValidationError (ValueError) bad input, refused before anything is sent
+    │   └── MeegleRequirementsMissingError a move refused: the transition needs more (``missing``)
     ├── MeegleTimeoutError (TimeoutError)  a request or a polling helper ran out of time
     ├── MeegleBatchUpdateError             batch-update tasks ended with failures (``result``)
     ├── MeegleConnectionError              the network failed on every attempt
@@ -45,6 +46,7 @@ __all__ = [
     "MeeglePaginationError",
     "MeeglePermissionError",
     "MeegleRateLimitError",
+    "MeegleRequirementsMissingError",
     "MeegleServerError",
     "MeegleStateConflictError",
     "MeegleTimeoutError",
@@ -69,6 +71,21 @@ class MeegleValidationError(MeegleError, ValueError):
         except MeegleValidationError as err:
             print(err)  # work_item_ids[0]: 0 is not a positive work item id
     """
+
+
+class MeegleRequirementsMissingError(MeegleValidationError):
+    """``workflows.move_to`` refused a move before writing: the server says the node completion
+    or state transition still needs something (a required field, subtask or deliverable).
+
+    Attributes:
+        missing: what is missing, as readable strings (``"field priority"``, ``"subtask 42"``).
+        state_key: the node or target state that requires them.
+    """
+
+    def __init__(self, message: str, *, missing: list[str], state_key: str | None = None):
+        super().__init__(message)
+        self.missing = list(missing)
+        self.state_key = state_key
 
 
 class MeegleTimeoutError(MeegleError, TimeoutError):

@@ -32,8 +32,10 @@ from .faults import FaultPlan, Faults
 from .handlers import collect_handlers
 from .handlers.fields import FieldHandlers
 from .handlers.resources import ResourceHandlers
+from .handlers.space_config import SpaceConfigHandlers
 from .handlers.tasks import TaskHandlers
 from .handlers.work_items import WorkItemHandlers
+from .handlers.workflows import WorkflowHandlers
 from .rules import JSON, ApiError, fail
 from .store import (
     Actor,
@@ -120,7 +122,14 @@ class RateLimiter:
         return None
 
 
-class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers):
+class FakeMeegle(
+    WorkItemHandlers,
+    ResourceHandlers,
+    TaskHandlers,
+    FieldHandlers,
+    WorkflowHandlers,
+    SpaceConfigHandlers,
+):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
     Use it as an async context manager (or ``await start()`` / ``await close()``)::
@@ -281,7 +290,9 @@ class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers
             ("refresh_token", "/open_api/authen/refresh_token", self._refresh_token),
         ):
             app.router.add_route("POST", path, self._wrap_token(name, fn))
-        for route in self.routes:
+        # aiohttp tries routes in order: fewer placeholders first, so that a literal segment
+        # (``work_item/type/{key}``) wins over a placeholder (``work_item/{type}/{id}``).
+        for route in sorted(self.routes, key=lambda r: r.path.count("{")):
             app.router.add_route(route.method, route.path, self._wrap(route))
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         return app
