@@ -51,6 +51,9 @@ DEFAULT_LIMITS: dict[str, int] = {
     "get_batch_update_progress": 1,
 }
 REFRESH_TOKEN_TTL = 14 * 24 * 3600
+#: A plugin token is handed out again only while it has more than this many seconds left (and
+#: more than half its life), so a client renewing it 3 minutes early always gets a fresh one.
+TOKEN_REUSE_MIN_REMAINING = 600.0
 
 _HTML_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
@@ -147,6 +150,13 @@ class FakeMeegle(
     request is counted, ``faults``, and ``record_requests`` (False keeps no request log,
     for long benchmarks).
 
+    Tokens: a second ``plugin_token`` request (same kind) returns the same valid token, with
+    the seconds it has left as ``expire_time``, while more than half its life (and more than
+    ten minutes) remains; after that, or once ``expire_tokens()`` ran, a new one. The platform
+    behaves this way, which is why processes that share a plugin share its per-token rate
+    budget: a fake minting a new token per request would give N processes N budgets, and a
+    test of the shared limiter would pass against the fake and fail against the server.
+
     Besides the 25 spec endpoints it serves the discovery endpoints of
     :mod:`~.discovery`: ``filter_work_item``, ``search_work_item_by_params``,
     ``filter_work_item_across_project``, ``list_project``, ``get_project_detail``,
@@ -211,6 +221,7 @@ class FakeMeegle(
         self._log_prefix = os.urandom(3).hex().upper()
         self._log_ids = itertools.count(1)
         self._token_ids = itertools.count(1)
+        self._current_tokens: dict[str, str] = {}
         self._runner: web.AppRunner | None = None
         self._base_url = ""
         self.routes = self._routes()
@@ -509,7 +520,16 @@ class FakeMeegle(
         kind = body.get("type", 0)
         if kind not in (0, 1):
             fail(rules.INVALID_PARAM, "type must be 0 or 1")
-        token = self.issue_token("virtual" if kind == 1 else "plugin")
+        kind_name = "virtual" if kind == 1 else "plugin"
+        # The same valid token again while it has a good part of its life left (see the class
+        # docstring): N processes sharing a plugin share one per-token rate budget.
+        current = self.store.token(self._current_tokens.get(kind_name))
+        if current is not None:
+            remaining = current.expires_at - time.monotonic()
+            if remaining > max(self.token_ttl / 2, TOKEN_REUSE_MIN_REMAINING):
+                return {"token": current.token, "expire_time": int(remaining)}
+        token = self.issue_token(kind_name)
+        self._current_tokens[kind_name] = token
         return {"token": token, "expire_time": int(self.token_ttl)}
 
     def _require_plugin_header(self, request: web.Request) -> None:
