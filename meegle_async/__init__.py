@@ -16,6 +16,7 @@ Layers, bottom to top: ``transport`` (session, auth, limits, retries, envelope, 
 """
 
 from ._version import __version__
+from .catalogue import ENDPOINTS, Endpoint
 from .client import MeegleClient, SharedState
 from .errors import (
     MeegleAPIError,
@@ -95,6 +96,7 @@ from .transport import (
 )
 
 __all__ = [
+    "ENDPOINTS",
     "BatchUpdateProgress",
     "BatchUpdateResult",
     "BusinessLine",
@@ -102,6 +104,7 @@ __all__ = [
     "ClientStats",
     "CreateFromResourceResult",
     "DataSource",
+    "Endpoint",
     "EndpointStats",
     "Expand",
     "FieldConfig",
