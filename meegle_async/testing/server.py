@@ -49,6 +49,7 @@ DEFAULT_QPS = 15
 DEFAULT_LIMITS: dict[str, int] = {
     "batch_update_work_item_field": 1,
     "get_batch_update_progress": 1,
+    "actual_time_update": 10,
 }
 REFRESH_TOKEN_TTL = 14 * 24 * 3600
 #: A plugin token is handed out again only while it has more than this many seconds left (and
