@@ -47,6 +47,7 @@ ENDPOINTS = (
             10002: ("state_conflict", "Illegal operation (transition not from the current state)"),
             20005: ("invalid_params", "Missing param (transition_id cannot be null or 0)"),
             20038: ("invalid_params", "Param missing (a required status form field is empty)"),
+            20090: ("permission", "Request intercepted (the space's plugin interception rules)"),
             30012: ("not_found", "State not found in state flow (template out of date)"),
             50006: ("invalid_params", "Failed to check field (option gone or disabled)"),
         },

@@ -50,7 +50,11 @@ class SpaceConfigHandlers(HandlerBase):
 
     @handles("user_group_members_page")
     def h_user_group_members(self, ctx: Ctx) -> Any:
-        """user_group_members_page: admins, all members, or custom groups, paged."""
+        """user_group_members_page: admins, all members, or custom groups, paged.
+
+        The platform serves this to user tokens only; the fake serves any valid token, so that
+        tests need not set up OAuth to read groups.
+        """
         space = self.store.space(ctx.match["project_key"])
         body = rules.body_dict(ctx.body)
         kind = body.get("user_group_type")
