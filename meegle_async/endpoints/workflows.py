@@ -448,7 +448,7 @@ class Workflows(EndpointGroup):
             state_key,
             mode="unfinished",
         )
-        missing = _unfinished(info, given)
+        missing = info.missing(given)
         if missing:
             raise MeegleRequirementsMissingError(
                 f"moving work item {path['work_item_id']} through {state_key!r} needs "
@@ -629,25 +629,3 @@ def _route(flow: Workflow, target: str) -> list[str] | None:
                 seen.add(nxt)
                 queue.append((nxt, [*before, key]))
     return None
-
-
-def _unfinished(info: RequiredInfo, given: set[str]) -> list[str]:
-    """``info.missing()`` without the fields the caller is sending with the move."""
-    out: list[str] = []
-
-    def fields_of(items: Sequence[Any] | None, label: str) -> None:
-        for f in items or []:
-            if f.finished is False and f.field_key not in given:
-                out.append(f"{label} {f.field_key}")
-
-    for item in info.form_items or []:
-        if item.finished is False and item.key not in given:
-            out.append(f"{'field' if item.kind in (None, 'field') else item.kind} {item.key}")
-        if item.state_info is not None:
-            fields_of(item.state_info.node_fields, "node field")
-    fields_of(info.node_fields, "node field")
-    out += [f"subtask {t.task_id}" for t in info.tasks or [] if t.finished is False]
-    out += [
-        f"deliverable {d.deliverable_id}" for d in info.deliverables or [] if d.finished is False
-    ]
-    return out

@@ -9,6 +9,7 @@ strings (milliseconds written as text), ``transition_id`` is an integer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -231,20 +232,26 @@ class RequiredInfo(MeegleModel):
     deliverables: list[RequiredDeliverable] | None = None
     node_fields: list[RequiredField] | None = None
 
-    def missing(self) -> list[str]:
-        """Every unfinished requirement: ``"field priority"``, ``"subtask 42"``, ..."""
+    def missing(self, filled: Iterable[str] = ()) -> list[str]:
+        """Every unfinished requirement: ``"field priority"``, ``"subtask 42"``, ...
+
+        Args:
+            filled: field keys the caller is about to send (not counted as missing).
+        """
+        given = set(filled)
         out: list[str] = []
+
+        def fields_of(items: list[RequiredField] | None, label: str) -> None:
+            for f in items or []:
+                if f.finished is False and f.field_key not in given:
+                    out.append(f"{label} {f.field_key}")
+
         for item in self.form_items or []:
-            if item.finished is False:
-                kind = "field" if item.kind in (None, "field") else str(item.kind)
-                out.append(f"{kind} {item.key}")
+            if item.finished is False and item.key not in given:
+                out.append(f"{'field' if item.kind in (None, 'field') else item.kind} {item.key}")
             if item.state_info is not None:
-                out += [
-                    f"node field {f.field_key}"
-                    for f in item.state_info.node_fields or []
-                    if f.finished is False
-                ]
-        out += [f"node field {f.field_key}" for f in self.node_fields or [] if f.finished is False]
+                fields_of(item.state_info.node_fields, "node field")
+        fields_of(self.node_fields, "node field")
         out += [f"subtask {t.task_id}" for t in self.tasks or [] if t.finished is False]
         out += [
             f"deliverable {d.deliverable_id}"
