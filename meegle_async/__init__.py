@@ -70,6 +70,7 @@ from .models import (
     WorkItemType,
     to_dict,
 )
+from .models.files import Attachment, DownloadedFile
 from .transport import (
     ClientStats,
     EndpointStats,
@@ -81,12 +82,14 @@ from .transport import (
 )
 
 __all__ = [
+    "Attachment",
     "BatchUpdateProgress",
     "BatchUpdateResult",
     "ChangeLogPage",
     "ClientStats",
     "CreateFromResourceResult",
     "DataSource",
+    "DownloadedFile",
     "EndpointStats",
     "Expand",
     "FieldConfig",

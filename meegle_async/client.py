@@ -12,6 +12,7 @@ import aiohttp
 import attrs
 
 from .endpoints._base import EndpointGroup
+from .endpoints.attachments import Attachments
 from .endpoints.fields import Fields
 from .endpoints.resources import Resources
 from .endpoints.spaces import Spaces
@@ -294,6 +295,12 @@ class MeegleClient:
         """Subtasks: search across spaces, details, create, update, complete, rollback, delete
         (``client.tasks.iter_search(project_keys=["space"])``)."""
         return Tasks(self._send)
+
+    @cached_property
+    def attachments(self) -> Attachments:
+        """Files on work items: upload, download (streamed), list, delete
+        (``client.attachments.download(..., to="out/")``)."""
+        return Attachments(self._send, transport=self._transport, options=self._options)
 
     @cached_property
     def fields(self) -> Fields:
