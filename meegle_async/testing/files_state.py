@@ -23,6 +23,7 @@ __all__ = [
     "StoredFile",
     "files_of",
     "parse_multipart",
+    "seed_files",
 ]
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -100,6 +101,40 @@ class FileState:
             self.cut_downloads -= 1
             cut = int(len(stored.data) * self.cut_fraction)
         return FileAnswer(stored.data, stored.name, stored.content_type, cut)
+
+
+def seed_files(store: Store, *, items: int = 10, seed: int = 0) -> int:
+    """Attach one to three small files to each of the first ``items`` stories and bugs that
+    have an attachment field (for dry runs); returns how many files were added."""
+    import random
+
+    rng = random.Random(seed)
+    state = files_of(store)
+    added = 0
+    for item in list(store.items.values())[:items]:
+        space = store.spaces[item.project_key]
+        fconf = next(
+            (f for f in space.types[item.type_key].fields.values() if f.type_key == "multi_file"),
+            None,
+        )
+        if fconf is None:
+            continue
+        values = list(item.values.get(fconf.key) or [])
+        for n in range(rng.randint(1, 3)):
+            stored = StoredFile(
+                uuid=state.new_uuid(),
+                name=f"{item.id}-{n}.bin",
+                content_type="application/octet-stream",
+                data=rng.randbytes(rng.randint(1, 64 * 1024)),
+                project_key=item.project_key,
+                work_item_id=item.id,
+                field_key=fconf.key,
+            )
+            state.files[stored.uuid] = stored
+            values.append(stored.meta())
+            added += 1
+        item.values[fconf.key] = values
+    return added
 
 
 def files_of(store: Store) -> FileState:

@@ -59,6 +59,11 @@ EXTRA_ENDPOINTS = {
     "get_project_detail",
     "query_work_item_types",
     "query_user_detail",
+    # attachments (catalogue/files.py)
+    "upload_attachment",
+    "special_upload_attachment",
+    "download_attachment",
+    "delete_file",
 }
 
 
