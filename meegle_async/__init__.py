@@ -70,7 +70,7 @@ from .models import (
     WorkItemType,
     to_dict,
 )
-from .models.files import Attachment, DownloadedFile
+from .models.files import Attachment, DownloadedFile, FileComment, FileDetail
 from .transport import (
     ClientStats,
     EndpointStats,
@@ -97,6 +97,8 @@ __all__ = [
     "FieldMetadataCache",
     "FieldOption",
     "FieldValuePair",
+    "FileComment",
+    "FileDetail",
     "LimiterBackend",
     "MeegleAPIError",
     "MeegleAuthenticationError",

@@ -26,5 +26,6 @@ ENDPOINTS = Catalogue(
         *tasks.ENDPOINTS,
         *settings.ENDPOINTS,
         *files.ENDPOINTS,
+        *files.COMMENT_ENDPOINTS,
     )
 )

@@ -61,3 +61,43 @@ ENDPOINTS = (
         errors={30019: ("not_found", "File not found (does not exist or cannot be accessed)")},
     ),
 )
+
+#: File comments and the file-stream API (the newer upload/download by file token).
+COMMENT_ENDPOINTS = (
+    endpoint(
+        "list_file_comments",
+        "GET",
+        _ITEM + "/file_comments",
+        "attachments.list_file_comments",
+        sdk_name="ListFileComments",
+        summary="One page of a work item's file comments.",
+    ),
+    endpoint(
+        "create_file_comment",
+        "POST",
+        _ITEM + "/file_comment/create",
+        "attachments.create_file_comment",
+        sdk_name="CreateFileComment",
+        summary="Comment on a work item with a file uploaded by the file-stream API.",
+        errors={30019: ("not_found", "File not found (unknown file token)")},
+    ),
+    endpoint(
+        "file_stream_upload_form",
+        "POST",
+        "/open_api/{project_key}/file/stream/resource/{resource_type}/upload_form",
+        "attachments.upload_stream",
+        summary="Upload a file under 20 MB (multipart) and get a file token to bind to a comment.",
+        errors=_FILE_RETRY,
+    ),
+    endpoint(
+        "file_stream_download",
+        "GET",
+        "/open_api/{project_key}/file/stream/download/{file_token}",
+        "attachments.download_stream",
+        summary="Download a file by its file token (a binary answer).",
+        errors={
+            30019: ("not_found", "File not found (or not bound to a comment yet)"),
+            **_FILE_RETRY,
+        },
+    ),
+)

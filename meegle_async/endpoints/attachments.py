@@ -14,7 +14,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, overload
 
-from ..catalogue import ENDPOINTS
 from ..errors import MeegleValidationError
 from ..helpers.chunking import validate_id
 from ..models.files import Attachment, DownloadedFile
@@ -24,12 +23,9 @@ from ..transport.files import (
     FileInput,
     Progress,
     Upload,
-    send_file_call,
 )
-from ..transport.response import RawResponse
-from ..transport.session import CallOptions, Transport
-from ._base import EndpointGroup, Requester
 from ._checks import bad_answer, require_text, require_text_list
+from .file_streams import FileStreams
 
 __all__ = ["MAX_FILES_PER_FIELD", "MAX_UPLOAD_BYTES", "Attachments", "find_attachments"]
 
@@ -131,29 +127,13 @@ def find_attachments(item: Mapping[str, Any]) -> list[Attachment]:
     return out
 
 
-class Attachments(EndpointGroup):
-    """Upload, download, list and delete the files of work items.
+class Attachments(FileStreams):
+    """Upload, download, list and delete the files of work items; file comments and the
+    file-stream API (``upload_stream``, ``download_stream``) are here too (``FileStreams``).
 
     Limits: one file a request, at most 100 MiB (``MAX_UPLOAD_BYTES``, refused before sending)
     and at most 50 files an attachment field (``MAX_FILES_PER_FIELD``).
     """
-
-    def __init__(self, request: Requester, *, transport: Transport, options: CallOptions):
-        super().__init__(request)
-        self._transport = transport
-        self._options = options
-
-    async def _file_call(self, name: str, **kwargs: Any) -> RawResponse:
-        entry = ENDPOINTS[name]
-        return await send_file_call(
-            self._transport,
-            self._options,
-            endpoint=entry.name,
-            method=entry.method,
-            path=entry.path,
-            write=entry.write,
-            **kwargs,
-        )
 
     async def upload(
         self,

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import attrs
 
-__all__ = ["Attachment", "DownloadedFile"]
+from .base import MeegleModel
+
+__all__ = ["Attachment", "DownloadedFile", "FileComment", "FileDetail"]
 
 
 @attrs.define(frozen=True, kw_only=True, slots=True)
@@ -54,3 +56,26 @@ class DownloadedFile:
     sha256: str
     content_type: str | None = None
     content: bytes = attrs.field(default=b"", repr=False)
+
+
+@attrs.define(frozen=True, kw_only=True, slots=True)
+class FileDetail(MeegleModel):
+    """The file of a file comment (the Go SDK's ``FileDetail``)."""
+
+    file_token: str | None = None
+    file_name: str | None = None
+    file_size: int | None = None
+    file_type: str | None = None
+    file_url: str | None = None
+
+
+@attrs.define(frozen=True, kw_only=True, slots=True)
+class FileComment(MeegleModel):
+    """A file comment of a work item (the Go SDK's ``FileCommentForOpenAPI``)."""
+
+    id: int | None = None
+    work_item_id: int | None = None
+    work_item_type_key: str | None = None
+    created_at: int | None = None
+    operator: str | None = None
+    comment_file: FileDetail | None = None

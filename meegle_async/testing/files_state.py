@@ -79,9 +79,19 @@ class FileState:
     """Every stored file by uuid, and the downloads still to cut off."""
 
     files: dict[str, StoredFile] = field(default_factory=dict)
+    streams: dict[str, StoredFile] = field(default_factory=dict)
+    bound: set[str] = field(default_factory=set)
+    comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     cut_downloads: int = 0
     cut_fraction: float = 0.5
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _comment_ids: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(7_700_000_001)
+    )
+
+    def new_comment_id(self) -> int:
+        """A fresh file comment id."""
+        return next(self._comment_ids)
 
     def new_uuid(self) -> str:
         """A fresh attachment uuid."""

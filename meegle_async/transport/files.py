@@ -96,6 +96,7 @@ class Upload:
         filename: str | None = None,
         content_type: str | None = None,
         max_bytes: int = MAX_UPLOAD_BYTES,
+        limit_name: str = "100 MiB",
     ) -> Upload:
         """Describe ``file`` (bytes, a path, or a binary file object) for upload.
 
@@ -143,9 +144,7 @@ class Upload:
         if size is not None and size == 0:
             raise MeegleValidationError("file is empty: the platform refuses empty files")
         if size is not None and size > max_bytes:
-            raise MeegleValidationError(
-                f"file is {size} bytes, over the {max_bytes // (1024 * 1024)} MiB limit"
-            )
+            raise MeegleValidationError(f"file is {size} bytes, over the limit ({limit_name})")
         if filename is not None and (not isinstance(filename, str) or not filename.strip()):
             raise MeegleValidationError("filename must be a non-empty string")
         name = filename or "file"

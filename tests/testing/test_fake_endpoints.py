@@ -64,6 +64,10 @@ EXTRA_ENDPOINTS = {
     "special_upload_attachment",
     "download_attachment",
     "delete_file",
+    "list_file_comments",
+    "create_file_comment",
+    "file_stream_upload_form",
+    "file_stream_download",
 }
 
 

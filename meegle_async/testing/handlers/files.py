@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .. import rules
-from ..context import Ctx
+from ..context import Ctx, Paged
 from ..files_state import (
     MAX_FILE_BYTES,
     MAX_FILES_PER_FIELD,
@@ -22,6 +23,8 @@ from ._base import HandlerBase
 FORM_INVALID = 1000050190
 FILE_TOO_LARGE = 1000050174
 FILE_NOT_FOUND = 30019
+MAX_STREAM_BYTES = 20 * 1024 * 1024
+STREAM_RESOURCES = ("CommentAttachment", "CommentMultiTextImg")
 
 
 def _form(ctx: Ctx) -> dict[str, Any]:
@@ -149,3 +152,98 @@ class FileHandlers(HandlerBase):
             self.files.files.pop(uuid, None)
         self._record(item, fconf.key, old, item.values[fconf.key], ctx)
         return {}
+
+    # -- the file-stream API and file comments --------------------------------------------
+
+    @handles("file_stream_upload_form")
+    def h_stream_upload(self, ctx: Ctx) -> Any:
+        """file_stream_upload_form: a file under 20 MB for a comment of the item named in
+        ``field_map``; answers its file token (downloadable once a comment binds it)."""
+        form = _form(ctx)
+        space = self.store.space(ctx.match["project_key"])
+        if ctx.match["resource_type"] not in STREAM_RESOURCES:
+            fail(rules.INVALID_PARAM, f"resource_type must be one of {STREAM_RESOURCES}")
+        part = _form_file(form)
+        if len(part.data) >= MAX_STREAM_BYTES:
+            fail(FILE_TOO_LARGE, "the file-stream upload takes files under 20 MB")
+        try:
+            field_map = json.loads(form.get("field_map") or "")
+        except ValueError:
+            field_map = None
+        if not isinstance(field_map, dict) or field_map.get("comment_biz_type") != "WORKITEM":
+            fail(FORM_INVALID, "field_map must be a JSON object with comment_biz_type WORKITEM")
+        item = self.store.item(
+            space, field_map.get("work_item_type_key"), field_map.get("work_item_id")
+        )
+        token = self.files.new_uuid().replace("file_", "ftk_")
+        self.files.streams[token] = StoredFile(
+            uuid=token,
+            name=part.filename or "file",
+            content_type=part.content_type,
+            data=part.data,
+            project_key=space.project_key,
+            work_item_id=item.id,
+            field_key=f"stream:{ctx.match['resource_type']}",
+        )
+        return token
+
+    @handles("file_stream_download")
+    def h_stream_download(self, ctx: Ctx) -> Any:
+        """file_stream_download: a bound file's bytes; an unbound or unknown token is 30019."""
+        space = self.store.space(ctx.match["project_key"])
+        token = ctx.match["file_token"]
+        stored = self.files.streams.get(token)
+        if stored is None or stored.project_key != space.project_key:
+            fail(FILE_NOT_FOUND, token)
+        if token not in self.files.bound:
+            fail(FILE_NOT_FOUND, f"{token} is not bound to a comment yet")
+        return self.files.answer(stored)
+
+    @handles("create_file_comment")
+    def h_create_file_comment(self, ctx: Ctx) -> Any:
+        """create_file_comment: binds an uploaded file token to the item as a comment."""
+        space, conf = self._space_type(ctx)
+        item = self.store.item(space, conf.key, ctx.match["work_item_id"])
+        token = rules.body_dict(ctx.body).get("file_token")
+        if not isinstance(token, str) or not token:
+            fail(rules.MISSING_PARAM, "file_token is required")
+        stored = self.files.streams.get(token)
+        if stored is None or stored.work_item_id != item.id:
+            fail(FILE_NOT_FOUND, token)
+        if token in self.files.bound:
+            fail(rules.INVALID_PARAM, f"{token} is already bound to a comment")
+        self.files.bound.add(token)
+        comment_id = self.files.new_comment_id()
+        self.files.comments.setdefault(item.id, []).append(
+            {
+                "id": comment_id,
+                "work_item_id": item.id,
+                "work_item_type_key": item.type_key,
+                "created_at": now_ms(),
+                "operator": ctx.actor.operator,
+                "comment_file": {
+                    "file_token": token,
+                    "file_name": stored.name,
+                    "file_size": len(stored.data),
+                    "file_type": stored.content_type,
+                    "file_url": f"https://fake.meegle.local/stream/{token}",
+                },
+            }
+        )
+        return comment_id
+
+    @handles("list_file_comments")
+    def h_list_file_comments(self, ctx: Ctx) -> Any:
+        """list_file_comments: a page of the item's file comments, oldest first."""
+        space, conf = self._space_type(ctx)
+        item = self.store.item(space, conf.key, ctx.match["work_item_id"])
+        page_num = rules.to_int(ctx.query.get("page_num", "1"), "page_num")
+        page_size = rules.to_int(ctx.query.get("page_size", "50"), "page_size")
+        if page_num < 1 or not 1 <= page_size <= 200:
+            fail(rules.INVALID_PARAM, "page_num >= 1, page_size in 1..200")
+        comments = self.files.comments.get(item.id, [])
+        start = (page_num - 1) * page_size
+        return Paged(
+            comments[start : start + page_size],
+            {"page_num": page_num, "page_size": page_size, "total": len(comments)},
+        )
