@@ -16,6 +16,7 @@ Layers, bottom to top: ``transport`` (session, auth, limits, retries, envelope, 
 """
 
 from ._version import __version__
+from .catalogue import ENDPOINTS, Endpoint
 from .client import MeegleClient, SharedState
 from .errors import (
     MeegleAPIError,
@@ -82,6 +83,7 @@ from .transport import (
 )
 
 __all__ = [
+    "ENDPOINTS",
     "Attachment",
     "BatchUpdateProgress",
     "BatchUpdateResult",
@@ -90,6 +92,7 @@ __all__ = [
     "CreateFromResourceResult",
     "DataSource",
     "DownloadedFile",
+    "Endpoint",
     "EndpointStats",
     "Expand",
     "FieldConfig",
