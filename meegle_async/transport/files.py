@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json as jsonlib
 import mimetypes
 import os
 import re
 import uuid as uuidlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote
@@ -82,11 +83,11 @@ class Upload:
     content_type: str
     size: int | None
     replayable: bool
-    _data: bytes | None = None
+    _data: bytes | None = attrs.field(default=None, repr=False)
     _path: Path | None = None
-    _stream: IO[bytes] | None = None
+    _stream: IO[bytes] | None = attrs.field(default=None, repr=False)
     _start: int = 0
-    _sent: bool = False
+    _sent: bool = attrs.field(default=False, repr=False)
 
     @classmethod
     def of(
@@ -173,7 +174,10 @@ class Upload:
         if self.replayable:
             self._stream.seek(self._start)
         elif self._sent:
-            raise MeegleValidationError("an unseekable stream can be sent only once")
+            raise MeegleValidationError(
+                "the upload needs another attempt, but an unseekable stream can be sent only "
+                "once: pass bytes, a path or a seekable file to allow retries"
+            )
         self._sent = True
         return io.BufferedReader(_NoClose(self._stream), _CHUNK)
 
@@ -263,8 +267,17 @@ class DownloadSink:
     async def __call__(self, resp: aiohttp.ClientResponse) -> bytes | None:
         """Read one attempt's answer: JSON (an error envelope) is handed back for decoding."""
         ctype = resp.headers.get("Content-Type", "")
-        if resp.status != 200 or ctype.split(";", 1)[0].strip().lower() == "application/json":
+        if resp.status != 200:
             return await resp.read()
+        chunks: AsyncIterator[bytes]
+        if ctype.split(";", 1)[0].strip().lower() == "application/json":
+            # An error envelope, or a JSON file that was uploaded as application/json.
+            raw = await resp.read()
+            if _is_envelope(raw):
+                return raw
+            chunks = _just(raw)
+        else:
+            chunks = resp.content.iter_chunked(_CHUNK)
         self.filename = filename_from_disposition(resp.headers.get("Content-Disposition"))
         self.content_type = ctype or None
         total = resp.content_length
@@ -284,7 +297,7 @@ class DownloadSink:
                     _io(lambda: (out.seek(self._start), out.truncate()))
             if self.progress is not None:
                 self.progress(0, total)
-            async for chunk in resp.content.iter_chunked(_CHUNK):
+            async for chunk in chunks:
                 digest.update(chunk)
                 done += len(chunk)
                 if buffer is not None:
@@ -312,6 +325,19 @@ class DownloadSink:
         self.sha256 = digest.hexdigest()
         self.content = buffer.getvalue() if buffer is not None else b""
         return None
+
+
+def _is_envelope(raw: bytes) -> bool:
+    """Whether a JSON answer is the OpenAPI envelope (``err_code``) rather than a file."""
+    try:
+        body = jsonlib.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and ("err_code" in body or "error" in body)
+
+
+async def _just(raw: bytes) -> AsyncIterator[bytes]:
+    yield raw
 
 
 def _open_write(path: Path) -> IO[bytes]:
@@ -351,8 +377,6 @@ async def send_file_call(
     An upload that cannot be replayed (an unseekable stream), or a download into an unseekable
     file, gets no retry.
     """
-    import json as jsonlib
-
     transport._check_open()
     url = URL(transport.base_url + build_path(path, path_params), encoded=True)
     if idempotency_key is not None:

@@ -453,3 +453,27 @@ def test_find_attachments_reads_multi_file_and_rich_text() -> None:
 )
 def test_filename_from_disposition(header: str | None, name: str | None) -> None:
     assert filename_from_disposition(header) == name
+
+
+async def test_a_json_file_downloads_as_a_file_not_as_an_envelope(
+    fake: FakeMeegle, client: MeegleClient, tmp_path: Path
+) -> None:
+    wid = story(fake)
+    content = b'{"data": [1, 2], "note": "a JSON attachment"}'
+    await client.attachments.upload(
+        fake.project_key, "story", wid, content, field_alias="attachments", filename="d.json"
+    )
+    (found,) = await client.attachments.list(fake.project_key, "story", wid)
+    assert await client.attachments.download(fake.project_key, "story", wid, found.uuid) == content
+    path = await client.attachments.download(
+        fake.project_key, "story", wid, found.uuid, to=tmp_path / "copy.json"
+    )
+    assert path.read_bytes() == content
+
+
+def test_an_upload_repr_shows_no_content() -> None:
+    from meegle_async.transport.files import Upload
+
+    upload = Upload.of(b"secret-ish content", filename="a.txt")
+    assert "secret-ish" not in repr(upload)
+    assert "a.txt" in repr(upload)
