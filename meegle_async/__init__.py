@@ -85,6 +85,7 @@ from .models import (
     WorkItemTypeInfo,
     to_dict,
 )
+from .models.files import Attachment, DownloadedFile, FileComment, FileDetail
 from .transport import (
     ClientStats,
     EndpointStats,
@@ -97,6 +98,7 @@ from .transport import (
 
 __all__ = [
     "ENDPOINTS",
+    "Attachment",
     "BatchUpdateProgress",
     "BatchUpdateResult",
     "BusinessLine",
@@ -104,6 +106,7 @@ __all__ = [
     "ClientStats",
     "CreateFromResourceResult",
     "DataSource",
+    "DownloadedFile",
     "Endpoint",
     "EndpointStats",
     "Expand",
@@ -112,6 +115,8 @@ __all__ = [
     "FieldMetadataCache",
     "FieldOption",
     "FieldValuePair",
+    "FileComment",
+    "FileDetail",
     "FlowNode",
     "FlowRole",
     "FlowState",

@@ -12,6 +12,7 @@ import aiohttp
 import attrs
 
 from .endpoints._base import EndpointGroup
+from .endpoints.attachments import Attachments
 from .endpoints.fields import Fields
 from .endpoints.resources import Resources
 from .endpoints.roles import Roles
@@ -321,6 +322,12 @@ class MeegleClient:
     def templates(self) -> Templates:
         """Process templates: list and detail (``client.templates.list("space", "story")``)."""
         return Templates(self._send, lookups=lookup_cache_for(self._transport))
+
+    @cached_property
+    def attachments(self) -> Attachments:
+        """Files on work items: upload, download (streamed), list, delete
+        (``client.attachments.download(..., to="out/")``)."""
+        return Attachments(self._send, transport=self._transport, options=self._options)
 
     @cached_property
     def fields(self) -> Fields:

@@ -13,7 +13,7 @@ This package is data at the bottom of the layers: it imports nothing else of mee
 
 from __future__ import annotations
 
-from . import resources, settings, space_config, tasks, work_items, workflows
+from . import files, resources, settings, space_config, tasks, work_items, workflows
 from ._entry import Catalogue, Endpoint, HttpMethod, endpoint
 
 __all__ = ["ENDPOINTS", "Catalogue", "Endpoint", "HttpMethod", "endpoint"]
@@ -27,5 +27,7 @@ ENDPOINTS = Catalogue(
         *settings.ENDPOINTS,
         *workflows.ENDPOINTS,
         *space_config.ENDPOINTS,
+        *files.ENDPOINTS,
+        *files.COMMENT_ENDPOINTS,
     )
 )

@@ -218,6 +218,10 @@ def register(subparsers: Any) -> None:
     _range_flags(tasks, "subtasks created")
     tasks.set_defaults(handler=run, export_parser=tasks)
 
+    from .export_attachments import register_kind
+
+    register_kind(kinds, common)
+
 
 def _project_type(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", metavar="P", help="space project_key or simple_name")

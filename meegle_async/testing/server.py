@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -29,8 +30,10 @@ from . import seed as seeding
 from .context import Ctx, Handler, Paged
 from .discovery import DiscoveryHandlers
 from .faults import FaultPlan, Faults
+from .files_state import MAX_FILE_BYTES, FileAnswer, parse_multipart
 from .handlers import collect_handlers
 from .handlers.fields import FieldHandlers
+from .handlers.files import FileHandlers
 from .handlers.resources import ResourceHandlers
 from .handlers.space_config import SpaceConfigHandlers
 from .handlers.tasks import TaskHandlers
@@ -133,6 +136,7 @@ class FakeMeegle(
     FieldHandlers,
     WorkflowHandlers,
     SpaceConfigHandlers,
+    FileHandlers,
 ):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
@@ -295,7 +299,7 @@ class FakeMeegle(
 
     # -------------------------------------------------------------- plumbing
     def _build_app(self) -> web.Application:
-        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app = web.Application(client_max_size=MAX_FILE_BYTES + 1024 * 1024)
         for name, path, fn in (
             ("plugin_token", "/open_api/authen/plugin_token", self._plugin_token),
             ("user_plugin_token", "/open_api/authen/user_plugin_token", self._user_plugin_token),
@@ -333,7 +337,9 @@ class FakeMeegle(
             token=request.headers.get("X-Plugin-Token"),
             log_id=self._log_id(),
         )
-        if raw:
+        if raw and request.content_type == "multipart/form-data":
+            rec.body = parse_multipart(raw, request.headers.get("Content-Type", ""))
+        elif raw:
             try:
                 rec.body = json.loads(raw)
             except ValueError:
@@ -445,6 +451,8 @@ class FakeMeegle(
                     body=body, content_type="application/json", headers={"X-Tt-Logid": log_id}
                 )
             payload = self._run(route, request, rec, actor)
+            if isinstance(payload.get("data"), FileAnswer):
+                return await self._file_answer(request, rec, payload["data"])
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
             if cache_key is not None:
                 self._idem[cache_key] = (body, rec.log_id)
@@ -459,6 +467,34 @@ class FakeMeegle(
             )
 
         return handle
+
+    async def _file_answer(
+        self, request: web.Request, rec: RecordedRequest, answer: FileAnswer
+    ) -> web.StreamResponse:
+        """A binary answer; a cut-off one sends ``cut_at`` bytes of it and drops."""
+        rec.status = 200
+        resp = web.StreamResponse(
+            status=200,
+            headers={
+                "X-Tt-Logid": rec.log_id,
+                "Content-Type": answer.content_type,
+                "Content-Disposition": _disposition(answer.filename),
+            },
+        )
+        resp.content_length = len(answer.data)
+        await resp.prepare(request)
+        end = len(answer.data) if answer.cut_at is None else answer.cut_at
+        view = memoryview(answer.data)
+        step = 1024 * 1024
+        for start in range(0, end, step):
+            await resp.write(view[start : min(start + step, end)])
+        if answer.cut_at is not None:
+            rec.fault = "cut_off"
+            if request.transport is not None:
+                request.transport.abort()
+            return resp
+        await resp.write_eof()
+        return resp
 
     def _run(self, route: _Route, request: web.Request, rec: RecordedRequest, actor: Actor) -> JSON:
         try:
@@ -585,6 +621,11 @@ class FakeMeegle(
                 raise RuntimeError(f"the fake has no handler for catalogue entry {entry.name}")
             routes.append(_Route(entry.name, entry.method, entry.path, handler, entry.write))
         return routes
+
+
+def _disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _token_info(token: str, kind: str, ttl: float, user_key: str | None) -> TokenInfo:

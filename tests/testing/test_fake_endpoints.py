@@ -60,6 +60,15 @@ EXTRA_ENDPOINTS = {
     "get_project_detail",
     "query_work_item_types",
     "query_user_detail",
+    # attachments (catalogue/files.py)
+    "upload_attachment",
+    "special_upload_attachment",
+    "download_attachment",
+    "delete_file",
+    "list_file_comments",
+    "create_file_comment",
+    "file_stream_upload_form",
+    "file_stream_download",
 }
 
 
