@@ -1083,8 +1083,11 @@ async def _run_change_log(
                             end=None if window is None else window[1],
                         )
                         nxt = page.start_from if page.has_more and page.start_from else None
-                        event = _LogPage(c, w, list(page.op_records or []), nxt)
-                        return CursorPage([event], page.start_from, page.has_more)
+                        records = list(page.op_records or [])
+                        # An empty page is no event (nothing to write; resuming re-asks it), so
+                        # iter_cursor sees it empty and bounds a run of them.
+                        events = [_LogPage(c, w, records, nxt)] if records else []
+                        return CursorPage(events, page.start_from, page.has_more)
 
                     async for event in iter_cursor(
                         fetch, start=cursor0, what="get_work_item_change_log"

@@ -1306,9 +1306,14 @@ class WorkItems(WorkItemSearch):
         are both yielded. The filters are ``get_change_log``'s and are checked when this is
         called, before anything is sent.
 
+        A window ends on ``has_more`` false or an empty ``start_from``. Empty pages that still
+        say ``has_more`` are followed, at most 3 in a row (``helpers.pagination
+        .MAX_EMPTY_PAGES``); a 4th raises instead of asking without end.
+
         Raises:
             MeegleValidationError: as ``get_change_log`` (bar the 50-id and 7-day limits).
-            MeeglePaginationError: the server repeated a cursor (instead of looping forever).
+            MeeglePaginationError: the server repeated a cursor, or kept answering empty pages
+                with ``has_more`` and new cursors (instead of looping forever).
 
         Example::
 
