@@ -31,6 +31,7 @@ from ..helpers.field_builder import (
     FieldMetadataCache,
     Purpose,
     build_field_value_pairs,
+    check_field_values,
     load_field_metadata,
 )
 from ..helpers.pagination import CursorPage, iter_cursor
@@ -444,9 +445,11 @@ class WorkItems(WorkItemSearch):
             ``tasks`` writes take the list as it is.
 
         Raises:
-            MeegleValidationError: an unknown field (the closest names suggested), an unknown
-                or disabled option (the valid labels listed), a value of the wrong shape, a
-                missing required field, ``name``/``template_id`` as a field.
+            MeegleValidationError: ``fields`` not a mapping (``None`` included) or an unknown
+                ``purpose``, both before anything is fetched; an unknown field (the closest
+                names suggested), an unknown or disabled option (the valid labels listed), a
+                value of the wrong shape, a missing required field, ``name``/``template_id`` as
+                a field.
 
         Example::
 
@@ -456,6 +459,8 @@ class WorkItems(WorkItemSearch):
             })
             await client.work_items.create("space", "story", name="x", field_value_pairs=pairs)
         """
+        # Input that is wrong whatever the metadata says is refused before fetching it.
+        check_field_values(fields, purpose=purpose)
         metadata = await self.get_field_metadata(project_key, work_item_type_key)
         return build_field_value_pairs(metadata, fields, required=required, purpose=purpose)
 
