@@ -6,7 +6,8 @@ the flat columns in :data:`CSV_COLUMNS`):
 ``export details --project P --type T (--ids-file F | --ids 1,2,3 | --all [--updated-since D])``
     work item details, 50 ids a request with ``--concurrency`` requests in flight, written in
     input order. ``--all`` lists the ids of every item of the type (updated since ``D``) with
-    ``client.work_items.iter_filter`` first, saves them beside the output, then exports them.
+    ``client.work_items.iter_filter`` first, saves them beside the output, then exports them;
+    the checkpoint exists while it lists, and a run interrupted then lists again on resume.
 ``export change-log --project P (--ids-file F | --ids ...) [--since D] [--until D]``
     the change log of the items, 50 ids a request, in 7-day windows when a range is given.
 ``export tasks [--project P ...] [--status 0|1] [--since D] [--until D]``
@@ -19,7 +20,11 @@ Ids that could not be exported go to ``OUT.failed.txt`` (``id<TAB>err_code<TAB>m
 log_id``; the file can be given back as ``--ids-file``).
 
 Exit codes: 0 done; 1 done with failed ids, or stopped by an error (checkpoint kept: resume);
-2 bad usage (nothing sent); 130 interrupted (checkpoint saved: resume).
+2 bad usage (nothing sent); 130 interrupted (checkpoint saved: resume). A failed write (a full
+disk) is such an error: one line names the file and the reason, the checkpoint stays the last
+good one, and the resume command follows. The resume command never shows the values of
+``--plugin-secret`` or ``--user-key``: it names the ``MEEGLE_*`` variables to set instead.
+A resumed run's progress counts the earlier run's items, its rate only its own.
 
 Example::
 
