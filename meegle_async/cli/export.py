@@ -505,9 +505,14 @@ def describe_error(err: BaseException) -> str:
     from ..errors import MeegleAPIError
 
     if isinstance(err, MeegleAPIError):
-        code = f"err_code {err.code}" if err.code is not None else f"HTTP {err.http_status}"
+        if err.code is not None:
+            code = f"err_code {err.code}: "
+        elif err.http_status is not None:
+            code = f"HTTP {err.http_status}: "
+        else:  # found by the client (a page that does not advance): no status to show
+            code = ""
         where = f" [{err.endpoint}]" if err.endpoint else ""
-        return f"{code}: {err.message} (log id {err.log_id or '-'}){where}"
+        return f"{code}{err.message} (log id {err.log_id or '-'}){where}"
     if isinstance(err, OutputError):
         return str(err)
     return f"{type(err).__name__}: {err}"

@@ -702,3 +702,34 @@ def test_resume_line_never_shows_secret_flags(tmp_path: Path) -> None:
     assert '--user-key "$MEEGLE_USER_KEY"' in resume
     assert resume.endswith("--resume")
     assert "set MEEGLE_PLUGIN_SECRET and MEEGLE_USER_KEY in the environment" in done.stderr
+
+
+# Runs the CLI against a change log that answers empty pages saying has_more, with a new cursor
+# each time (for 200 pages: a walk that ignores its bound ends, and the test fails).
+ENDLESS_EMPTY_CHANGE_LOG = r"""
+import sys
+from meegle_async.cli import main
+from meegle_async.endpoints.work_items import WorkItems
+from meegle_async.models import ChangeLogPage
+
+asked = []
+
+async def get_change_log(self, project_key, ids, *, start_from=None, **filters):
+    asked.append(start_from)
+    print("asked", len(asked), file=sys.stderr)
+    return ChangeLogPage(op_records=[], has_more=len(asked) < 200, start_from=f"c{len(asked)}")
+
+WorkItems.get_change_log = get_change_log
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_change_log_export_stops_on_endless_empty_pages(tmp_path: Path) -> None:
+    out = tmp_path / "log.jsonl"
+    args = ["change-log", "--fake", "--project", PROJECT, "--ids", "1,2,3", "--out", str(out)]
+    done = _patched(ENDLESS_EMPTY_CHANGE_LOG, *args, "-q", env=_base_env())
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "export: error: get_work_item_change_log: 4 empty pages in a row" in done.stderr
+    assert "Resume with:" in done.stderr
+    assert done.stderr.count("asked ") == 4  # the first page and 3 more empty ones, no more
