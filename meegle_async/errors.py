@@ -90,6 +90,8 @@ class MeegleBatchUpdateError(MeegleError):
     server accepted every task), so this is not a ``MeegleAPIError``: the tasks reported failed
     work items, or ended ``FAILED``, ``CANCELED`` or ``NOT_EXIST``. ``result`` is the whole
     ``BatchUpdateResult`` (``failed_ids``, ``error_scenes``, ``not_updated_ids``, ...).
+    Its subclass ``MeegleBatchSubmitError`` is the other way a batch update ends part-done: a
+    chunk's submission failed after earlier chunks were accepted.
     """
 
     def __init__(self, message: str, *, result: Any = None) -> None:
