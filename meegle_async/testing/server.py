@@ -42,6 +42,7 @@ from .handlers.search import SearchHandlers
 from .handlers.space_config import SpaceConfigHandlers
 from .handlers.tasks import TaskHandlers
 from .handlers.tenant import TenantHandlers
+from .handlers.user_groups import UserGroupHandlers
 from .handlers.work_hours import WorkHourHandlers
 from .handlers.work_item_extras import WorkItemExtraHandlers
 from .handlers.work_items import WorkItemHandlers
@@ -151,6 +152,7 @@ class FakeMeegle(
     WorkflowHandlers,
     SpaceConfigHandlers,
     FileHandlers,
+    UserGroupHandlers,
 ):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
