@@ -173,12 +173,7 @@ class Views(EndpointGroup):
                 page_size=VIEW_LIST_MAX_PAGE_SIZE,
                 **filters,
             )
-            p = page.pagination
-            return NumberedPage(
-                page.items or [],
-                p.page_num if p is not None else None,
-                p.total if p is not None else None,
-            )
+            return NumberedPage.of(page.items, page.pagination)
 
         return iter_page_numbers(
             fetch,
@@ -301,8 +296,7 @@ class Views(EndpointGroup):
                 page_size=VIEW_ITEMS_MAX_PAGE_SIZE,
             )
             ids = (page.view.work_item_id_list if page.view is not None else None) or []
-            p = page.pagination
-            return NumberedPage(ids, p.page_num if p else None, p.total if p else None)
+            return NumberedPage.of(ids, page.pagination)
 
         async def panorama(page_num: int) -> NumberedPage[WorkItem]:
             page = await self.get_panorama_items(
@@ -312,8 +306,7 @@ class Views(EndpointGroup):
                 page_num=page_num,
                 page_size=PANORAMA_MAX_PAGE_SIZE,
             )
-            p = page.pagination
-            return NumberedPage(page.items or [], p.page_num if p else None, p.total if p else None)
+            return NumberedPage.of(page.items, page.pagination)
 
         try:
             first = await fixed(1)

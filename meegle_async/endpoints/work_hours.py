@@ -109,8 +109,7 @@ class WorkHours(EndpointGroup):
                 page_num=page_num,
                 page_size=WORK_HOURS_PAGE_SIZE,
             )
-            p = page.pagination
-            return NumberedPage(page.items or [], p.page_num if p else None, p.total if p else None)
+            return NumberedPage.of(page.items, page.pagination)
 
         return iter_page_numbers(
             fetch, page_size=WORK_HOURS_PAGE_SIZE, key=lambda r: r.id, what="work_hours"

@@ -155,8 +155,7 @@ class WorkItemFullTextSearch(EndpointGroup):
             page = await self.compositive_search(
                 query, page_num=page_num, page_size=_PAGE, **options
             )
-            p = page.pagination
-            return NumberedPage(page.items or [], p.page_num if p else None, p.total if p else None)
+            return NumberedPage.of(page.items, page.pagination)
 
         return iter_page_numbers(
             fetch, page_size=_PAGE, key=lambda r: (r.ID, r.ProjectKey), what="compositive_search"
