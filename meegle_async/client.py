@@ -12,7 +12,9 @@ import aiohttp
 import attrs
 
 from .endpoints._base import EndpointGroup
+from .endpoints.comments import Comments
 from .endpoints.fields import Fields
+from .endpoints.relations import Relations
 from .endpoints.resources import Resources
 from .endpoints.spaces import Spaces
 from .endpoints.tasks import Tasks
@@ -294,6 +296,18 @@ class MeegleClient:
         """Subtasks: search across spaces, details, create, update, complete, rollback, delete
         (``client.tasks.iter_search(project_keys=["space"])``)."""
         return Tasks(self._send)
+
+    @cached_property
+    def comments(self) -> Comments:
+        """Comments on work items, their fields and other comments: create, list, update,
+        delete, query with replies (``client.comments.iter("space", "story", 1001)``)."""
+        return Comments(self._send)
+
+    @cached_property
+    def relations(self) -> Relations:
+        """Relations: relation definitions, space association rules and bindings, story
+        relations, search by relation (``client.relations.list_instances(...)``)."""
+        return Relations(self._send)
 
     @cached_property
     def fields(self) -> Fields:

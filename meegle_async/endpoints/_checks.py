@@ -9,12 +9,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import MeegleServerError, MeegleValidationError
+from ..helpers.chunking import validate_id
 from ..transport.response import RawResponse
 
 __all__ = [
     "bad_answer",
     "check_fields",
     "check_search_group",
+    "item_path",
     "require_page_number",
     "require_text",
     "require_text_list",
@@ -108,3 +110,14 @@ def bad_answer(resp: RawResponse, what: str) -> MeegleServerError:
         log_id=resp.log_id,
         http_status=resp.status,
     )
+
+
+def item_path(
+    project_key: object, work_item_type_key: object, work_item_id: object
+) -> dict[str, Any]:
+    """The path parameters of one work item: a space, a type and a positive id."""
+    return {
+        "project_key": require_text(project_key, "project_key"),
+        "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
+        "work_item_id": validate_id(work_item_id),
+    }

@@ -30,7 +30,9 @@ from .context import Ctx, Handler, Paged
 from .discovery import DiscoveryHandlers
 from .faults import FaultPlan, Faults
 from .handlers import collect_handlers
+from .handlers.comments import CommentHandlers
 from .handlers.fields import FieldHandlers
+from .handlers.relations import RelationHandlers
 from .handlers.resources import ResourceHandlers
 from .handlers.tasks import TaskHandlers
 from .handlers.work_items import WorkItemHandlers
@@ -120,7 +122,14 @@ class RateLimiter:
         return None
 
 
-class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers):
+class FakeMeegle(
+    WorkItemHandlers,
+    ResourceHandlers,
+    TaskHandlers,
+    FieldHandlers,
+    CommentHandlers,
+    RelationHandlers,
+):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
     Use it as an async context manager (or ``await start()`` / ``await close()``)::

@@ -63,7 +63,7 @@ EXTRA_ENDPOINTS = {
 
 
 async def test_route_table_covers_the_specs(fake: FakeMeegle) -> None:
-    assert {r.name for r in fake.routes} == SPEC_ENDPOINTS | EXTRA_ENDPOINTS
+    assert {r.name for r in fake.routes} >= SPEC_ENDPOINTS | EXTRA_ENDPOINTS
 
 
 async def test_space_and_user_lookups(api: Api, fake: FakeMeegle) -> None:
