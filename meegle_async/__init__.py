@@ -16,6 +16,7 @@ Layers, bottom to top: ``transport`` (session, auth, limits, retries, envelope, 
 """
 
 from ._version import __version__
+from .catalogue import ENDPOINTS, Endpoint
 from .client import MeegleClient, SharedState
 from .errors import (
     MeegleAPIError,
@@ -92,6 +93,7 @@ from .transport import (
 )
 
 __all__ = [
+    "ENDPOINTS",
     "BatchUpdateProgress",
     "BatchUpdateResult",
     "ChangeLogPage",
@@ -102,6 +104,7 @@ __all__ = [
     "CommentV2",
     "CreateFromResourceResult",
     "DataSource",
+    "Endpoint",
     "EndpointStats",
     "Expand",
     "FieldConfig",
