@@ -23,7 +23,7 @@ from ..models.base import structure
 from ..models.comments import Comment, CommentPage, CommentQueryPage, CommentV2
 from ..transport.response import RawResponse
 from ._base import EndpointGroup
-from ._checks import bad_answer, item_path, require_page_number, require_text
+from ._checks import bad_answer, item_path, require_literal, require_page_number, require_text
 
 __all__ = ["MAX_COMMENT_PAGE_SIZE", "CommentDirection", "Comments", "RichText"]
 
@@ -142,9 +142,7 @@ def _v2_object(
 
 
 def _direction(value: object) -> str:
-    if value not in ("ASC", "DESC"):
-        raise MeegleValidationError(f"direction must be 'ASC' or 'DESC', not {value!r}")
-    return str(value)
+    return str(require_literal(value, "direction", ("ASC", "DESC")))
 
 
 def _new_comment_id(resp: RawResponse) -> str:

@@ -33,7 +33,14 @@ from ..models.relations import (
 from ..models.search import WorkItemPage
 from ..models.work_items import Expand, WorkItem
 from ._base import EndpointGroup
-from ._checks import bad_answer, item_path, require_page_number, require_text, require_text_list
+from ._checks import (
+    bad_answer,
+    item_path,
+    require_literal,
+    require_page_number,
+    require_text,
+    require_text_list,
+)
 
 __all__ = ["MAX_RELATION_PAGE_SIZE", "RELATION_SEARCH_RESULT_CAP", "Relations"]
 
@@ -575,12 +582,8 @@ class Relations(EndpointGroup):
             "relation_key": require_text(relation_key, "relation_key"),
         }
         if relation_type is not None:
-            if isinstance(relation_type, bool) or relation_type not in (0, 1):
-                raise MeegleValidationError(
-                    f"relation_type must be 0 (field key) or 1 (docking identifier), "
-                    f"not {relation_type!r}"
-                )
-            body["relation_type"] = relation_type
+            # 0: relation_key is the field key; 1: its docking identifier.
+            body["relation_type"] = require_literal(relation_type, "relation_type", (0, 1))
         if expand is not None:
             body["expand"] = input_json(expand, Expand, name="expand")
         return path, body
