@@ -469,3 +469,23 @@ async def test_fake_refusals_are_typed(fake: FakeMeegle, fclient: MeegleClient) 
             json=json.loads(body),
         )
     assert bad.value.code == 1000051280
+
+
+async def test_fake_a_lost_answer_is_retried_without_a_second_comment(
+    fake: FakeMeegle, fclient: MeegleClient
+) -> None:
+    wid = a_story(fake)
+    fake.faults.inject("create_comment", "drop_after", "503")
+    fake.faults.inject("create_comment_v2", "drop_after")
+    cid = await fclient.comments.create("space_demo", "story", wid, "once")
+    reply_to = await fclient.comments.create_v2(
+        "space_demo", work_item_type_key="story", work_item_id=wid, text="twice?"
+    )
+    sent = fake.requests_to("create_comment")
+    assert len(sent) == 3  # answer lost, 503, then the replayed answer
+    assert len({r.headers["X-Idem-UUID"] for r in sent}) == 1
+    page = await fclient.comments.list("space_demo", "story", wid)
+    assert [(c.id, c.content) for c in page.items or []] == [
+        (cid, "once"),
+        (int(reply_to), "twice?"),
+    ]

@@ -542,3 +542,21 @@ async def test_end_to_end_item_comment_reply_relate_read_back(
             "space_demo", "story", new, relation_work_item_type_key="story", relation_key="name"
         )
     assert info.value.code == 30018
+
+
+async def test_fake_a_lost_bind_answer_is_retried_without_a_duplicate_error(
+    fake: FakeMeegle, fclient: MeegleClient
+) -> None:
+    here, there = stories(fake, "space_demo")[0], stories(fake, "space_ops")[0]
+    fake.faults.inject("create_project_relation_instances", "drop_after")
+    await fclient.relations.bind(
+        "space_demo",
+        "story",
+        here,
+        [{"project_key": "space_ops", "work_item_type_key": "story", "work_item_id": there}],
+    )
+    sent = fake.requests_to("create_project_relation_instances")
+    assert len(sent) == 2
+    assert sent[0].headers["X-Idem-UUID"] == sent[1].headers["X-Idem-UUID"]
+    (bound,) = await fclient.relations.list_instances("space_demo", "story", here)
+    assert bound.relation_work_item_id == there
