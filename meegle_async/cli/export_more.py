@@ -25,7 +25,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -180,9 +180,11 @@ class CommentEncoder(base.LineEncoder):
 
 
 @dataclass
-class _ItemComments:
+class _ItemResult:
+    """What one work item gave: its records, or the error that makes it a failed id."""
+
     work_item_id: int
-    comments: list[Comment]
+    records: list[Any]
     error: BaseException | None = None
 
 
@@ -192,50 +194,65 @@ def _is_item_failure(err: BaseException) -> bool:
     return isinstance(err, MeegleNotFoundError) or base._is_item_error(err)
 
 
-async def _item_comments(job: base.Job, client: MeegleClient, wid: int) -> _ItemComments:
+async def _comments_of(job: base.Job, client: MeegleClient, wid: int) -> list[Comment]:
     assert job.project is not None
     assert job.type_key is not None
-    try:
-        found = [c async for c in client.comments.iter(job.project, job.type_key, wid)]
-    except Exception as exc:
-        if not _is_item_failure(exc):
-            raise
-        return _ItemComments(wid, [], exc)
-    return _ItemComments(wid, found)
+    return [c async for c in client.comments.iter(job.project, job.type_key, wid)]
 
 
 async def _run_comments(
     job: base.Job, client: MeegleClient, progress: Progress, outcome: Any
 ) -> None:
-    encoder = CommentEncoder(job.fmt)
+    await _run_per_item(job, client, progress, outcome, CommentEncoder(job.fmt), _comments_of)
+
+
+async def _run_per_item(
+    job: base.Job,
+    client: MeegleClient,
+    progress: Progress,
+    outcome: Any,
+    encoder: base.LineEncoder,
+    fetch: Callable[[base.Job, MeegleClient, int], Awaitable[list[Any]]],
+) -> None:
+    """Export the records of each work item of ``job.ids``, in input order, ``--concurrency``
+    items in flight, committing after every item (``state.position`` counts the items done)."""
     ids = job.ids
     assert ids is not None
-    state: dict[str, Any] = {"position": 0, "comments": 0}
+    state: dict[str, Any] = {"position": 0, "records": 0}
     try:
         files = base._open_files(job, encoder, state)
     except base.UsageError as exc:
         outcome.usage = str(exc)
         return
+
+    async def one_item(wid: int) -> _ItemResult:
+        try:
+            return _ItemResult(wid, await fetch(job, client, wid))
+        except Exception as exc:
+            if not _is_item_failure(exc):
+                raise
+            return _ItemResult(wid, [], exc)
+
     async with base._committing(files, state, outcome):
         position = int(state["position"])
 
-        def sources() -> Iterator[Callable[[], AsyncIterator[_ItemComments]]]:
+        def sources() -> Iterator[Callable[[], AsyncIterator[_ItemResult]]]:
             for wid in ids.iter_from(position):
 
-                async def one(wid: int = wid) -> AsyncIterator[_ItemComments]:
-                    yield await _item_comments(job, client, wid)
+                async def one(wid: int = wid) -> AsyncIterator[_ItemResult]:
+                    yield await one_item(wid)
 
                 yield one
 
-        async with progress.bar("comments", ids.count, unit="items") as bar:
+        async with progress.bar(job.kind, ids.count, unit="items") as bar:
             bar.update(done=position)
             async for result in base._ordered(sources(), ahead=job.concurrency):
-                for comment in result.comments:
-                    files.write_line(encoder.line(comment))
+                for record in result.records:
+                    files.write_line(encoder.line(record))
                 if result.error is not None:
                     files.write_failed(base._failed_line(result.work_item_id, result.error))
                 state["position"] = int(state["position"]) + 1
-                state["comments"] = int(state["comments"]) + len(result.comments)
+                state["records"] = int(state["records"]) + len(result.records)
                 files.commit(state)
                 bar.advance(1)
                 if files.failed:
