@@ -379,7 +379,8 @@ class Relations(EndpointGroup):
 
         Args:
             project_key, work_item_type_key, work_item_id: the work item.
-            relation_work_item_id: the bound work item to unbind.
+            relation_work_item_id: the bound work item to unbind. Required here: the spec lets
+                it out, with an effect it does not define, which is no way to delete links.
             relation_rule_id: the rule it is bound under.
             idempotency_key: the ``X-Idem-UUID`` (one is made when left out).
 
