@@ -10,6 +10,13 @@ from ._entry import endpoint
 
 _ITEM = "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}"
 
+# The newer API has no spec page of its own: its entries take the codes the work item comment
+# endpoints document for the same conditions (an unknown comment id, another user's comment).
+_V2_ERRORS = {
+    1000050052: ("not_found", "Db record not found (comment_id or parent_id incorrect)"),
+    10001: ("permission", "No permission (only the creator may change a comment)"),
+}
+
 ENDPOINTS = (
     endpoint(
         "create_comment",
@@ -70,6 +77,7 @@ ENDPOINTS = (
         "/open_api/comment/create",
         "comments.create_v2",
         summary="Comment on a work item, on one of its fields, or reply to a comment.",
+        errors=_V2_ERRORS,
     ),
     endpoint(
         "query_comments_v2",
@@ -78,6 +86,7 @@ ENDPOINTS = (
         "comments.query",
         write=False,
         summary="Comments on a work item or field, or replies to a comment: one cursor page.",
+        errors={1000050052: _V2_ERRORS[1000050052]},
     ),
     endpoint(
         "update_comment_v2",
@@ -85,6 +94,7 @@ ENDPOINTS = (
         "/open_api/comment/update",
         "comments.update_v2",
         summary="Replace a comment's content by comment id (only its creator may).",
+        errors=_V2_ERRORS,
     ),
     endpoint(
         "delete_comment_v2",
@@ -92,5 +102,6 @@ ENDPOINTS = (
         "/open_api/comment/delete",
         "comments.delete_v2",
         summary="Delete a comment by comment id (only its creator may).",
+        errors=_V2_ERRORS,
     ),
 )

@@ -489,3 +489,44 @@ async def test_fake_a_lost_answer_is_retried_without_a_second_comment(
         (cid, "once"),
         (int(reply_to), "twice?"),
     ]
+
+
+async def test_fake_replies_go_one_level_deep_and_attachments_stay_as_they_are(
+    fake: FakeMeegle, fclient: MeegleClient
+) -> None:
+    wid = a_story(fake)
+    top = await fclient.comments.create_v2(
+        "space_demo", work_item_type_key="story", work_item_id=wid, file_token="tok-file"
+    )
+    reply = await fclient.comments.reply("space_demo", top, text="nice file")
+    with pytest.raises(MeegleInvalidParamsError):
+        await fclient.comments.reply("space_demo", reply, text="a reply to a reply")
+    with pytest.raises(MeegleInvalidParamsError):
+        await fclient.comments.update_v2("space_demo", top, text="not a file any more")
+    with pytest.raises(MeegleNotFoundError):
+        await fclient.comments.reply("space_demo", "9999", text="to nothing")
+    await fclient.comments.delete_v2("space_demo", top)  # its replies go with it
+    with pytest.raises(MeegleNotFoundError):
+        await fclient.comments.query("space_demo", parent_id=top)
+    with pytest.raises(MeegleNotFoundError):
+        await fclient.comments.update_v2("space_demo", reply, text="gone")
+
+
+async def test_fake_query_newest_first_follows_the_cursor(
+    fake: FakeMeegle, fclient: MeegleClient
+) -> None:
+    wid = a_story(fake)
+    for i in range(5):
+        await fclient.comments.create("space_demo", "story", wid, f"c{i}")
+    got = [
+        c.text
+        async for c in fclient.comments.iter_query(
+            "space_demo",
+            work_item_type_key="story",
+            work_item_id=wid,
+            direction="DESC",
+            page_size=2,
+        )
+    ]
+    assert got == ["c4", "c3", "c2", "c1", "c0"]
+    assert len(fake.requests_to("query_comments_v2")) == 3
