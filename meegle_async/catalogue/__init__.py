@@ -13,7 +13,17 @@ This package is data at the bottom of the layers: it imports nothing else of mee
 
 from __future__ import annotations
 
-from . import comments, relations, resources, settings, tasks, work_items
+from . import (
+    comments,
+    files,
+    relations,
+    resources,
+    settings,
+    space_config,
+    tasks,
+    work_items,
+    workflows,
+)
 from ._entry import Catalogue, Endpoint, HttpMethod, endpoint
 
 __all__ = ["ENDPOINTS", "Catalogue", "Endpoint", "HttpMethod", "endpoint"]
@@ -25,6 +35,10 @@ ENDPOINTS = Catalogue(
         *resources.ENDPOINTS,
         *tasks.ENDPOINTS,
         *settings.ENDPOINTS,
+        *workflows.ENDPOINTS,
+        *space_config.ENDPOINTS,
+        *files.ENDPOINTS,
+        *files.COMMENT_ENDPOINTS,
         *comments.ENDPOINTS,
         *relations.ENDPOINTS,
     )

@@ -220,7 +220,7 @@ async def _run_per_item(
     assert ids is not None
     state: dict[str, Any] = {"position": 0, "records": 0}
     try:
-        files = base._open_files(job, encoder, state)
+        files = base._open_files(job, encoder, state, outcome)
     except base.UsageError as exc:
         outcome.usage = str(exc)
         return
