@@ -38,13 +38,26 @@ from .progress import Progress
 if TYPE_CHECKING:
     from ..client import MeegleClient
     from ..models.comments import Comment
+    from ..models.workflows import Workflow
 
 __all__ = ["COMMENT_COLUMNS", "KINDS", "register", "run", "run_kind"]
 
 #: The export kinds this module adds.
-KINDS = frozenset({"comments"})
+KINDS = frozenset({"comments", "workflows"})
 #: The CSV columns of ``export comments``, in order.
 COMMENT_COLUMNS = ["id", "work_item_id", "work_item_type_key", "created_at", "operator", "content"]
+#: The CSV columns of ``export workflows``, in order (lists joined with ``|``).
+WORKFLOW_COLUMNS = [
+    "work_item_id",
+    "template_id",
+    "version",
+    "current_nodes",
+    "nodes",
+    "states",
+    "connections",
+]
+#: ``workflows.get`` codes that concern one work item (its flow type): a failed id, not a stop.
+_WORKFLOW_ITEM_CODES = frozenset({20026, 20027})
 
 
 def register(kinds: Any, common: argparse.ArgumentParser) -> None:
@@ -56,12 +69,34 @@ def register(kinds: Any, common: argparse.ArgumentParser) -> None:
         help="the comments of work items",
         description="Every comment of the work items, oldest first, work items in input order.",
     )
-    comments.add_argument("--project", metavar="P", help="space project_key or simple_name")
-    comments.add_argument("--type", metavar="T", help="work item type key (story, bug, ...)")
-    source = comments.add_mutually_exclusive_group(required=True)
+    _item_flags(comments)
+    comments.set_defaults(handler=run, export_parser=comments)
+
+    workflows = kinds.add_parser(
+        "workflows",
+        parents=[common],
+        help="the workflows of work items",
+        description=(
+            "The workflow of each work item (nodes or states, connections), one line per work "
+            "item, in input order."
+        ),
+    )
+    _item_flags(workflows)
+    workflows.add_argument(
+        "--flow-type",
+        type=int,
+        choices=(0, 1),
+        help="0 node flow (the server's default), 1 state flow (bugs, versions, ...)",
+    )
+    workflows.set_defaults(handler=run, export_parser=workflows)
+
+
+def _item_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", metavar="P", help="space project_key or simple_name")
+    parser.add_argument("--type", metavar="T", help="work item type key (story, bug, ...)")
+    source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--ids-file", type=Path, metavar="FILE", help="one id per line")
     source.add_argument("--ids", metavar="1,2,3", help="comma-separated ids")
-    comments.set_defaults(handler=run, export_parser=comments)
 
 
 def make_job(args: argparse.Namespace) -> base.Job:
@@ -104,6 +139,8 @@ def make_job(args: argparse.Namespace) -> base.Job:
         type=job.type_key,
         ids={"count": job.ids.count, "sha256": job.ids.sha256},
     )
+    if kind == "workflows":
+        job.params["flow_type"] = args.flow_type
     _check_checkpoint(job, args)
     return job
 
@@ -155,7 +192,10 @@ def run(args: argparse.Namespace) -> int:
 
 async def run_kind(job: base.Job, client: MeegleClient, progress: Progress, outcome: Any) -> None:
     """Run the export of one of :data:`KINDS` (``export``'s dispatcher calls this)."""
-    await _run_comments(job, client, progress, outcome)
+    if job.kind == "workflows":
+        await _run_per_item(job, client, progress, outcome, WorkflowEncoder(job.fmt), _workflow_of)
+    else:
+        await _run_comments(job, client, progress, outcome)
 
 
 # -- comments --------------------------------------------------------------------------------
@@ -189,8 +229,10 @@ class _ItemResult:
 
 
 def _is_item_failure(err: BaseException) -> bool:
-    from ..errors import MeegleNotFoundError
+    from ..errors import MeegleAPIError, MeegleNotFoundError
 
+    if isinstance(err, MeegleAPIError) and err.code in _WORKFLOW_ITEM_CODES:
+        return True
     return isinstance(err, MeegleNotFoundError) or base._is_item_error(err)
 
 
@@ -257,3 +299,57 @@ async def _run_per_item(
                 bar.advance(1)
                 if files.failed:
                     bar.note(f"{files.failed} failed")
+
+
+# -- workflows -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkflowRecord:
+    """One work item's workflow, as ``export workflows`` writes it."""
+
+    work_item_id: int
+    workflow: Workflow
+
+
+class WorkflowEncoder(base.LineEncoder):
+    """One work item a line: ``{"work_item_id": id, "workflow": to_dict(workflow)}`` as JSON, or
+    the :data:`WORKFLOW_COLUMNS` as CSV."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__("workflows", fmt)
+
+    def header(self) -> bytes:
+        return self._csv_row(WORKFLOW_COLUMNS) if self.fmt == "csv" else b""
+
+    def line(self, model: Any) -> bytes:
+        from .. import to_dict
+
+        record: WorkflowRecord = model
+        flow: Mapping[str, Any] = to_dict(record.workflow)
+        if self.fmt != "csv":
+            data = {"work_item_id": record.work_item_id, "workflow": flow}
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        nodes = flow.get("workflow_nodes") or []
+        row = {
+            "work_item_id": record.work_item_id,
+            "template_id": flow.get("template_id"),
+            "version": flow.get("version"),
+            "current_nodes": [n.state_key or "" for n in record.workflow.current_nodes],
+            "nodes": [str(n.get("state_key") or "") for n in nodes],
+            "states": [str(n.get("id") or "") for n in flow.get("state_flow_nodes") or []],
+            "connections": [
+                f"{c.get('source_state_key')}->{c.get('target_state_key')}"
+                for c in flow.get("connections") or []
+            ],
+        }
+        return self._csv_row([base._cell(row[key]) for key in WORKFLOW_COLUMNS])
+
+
+async def _workflow_of(job: base.Job, client: MeegleClient, wid: int) -> list[WorkflowRecord]:
+    assert job.project is not None
+    assert job.type_key is not None
+    flow = await client.workflows.get(
+        job.project, job.type_key, wid, flow_type=job.params.get("flow_type")
+    )
+    return [WorkflowRecord(wid, flow)]
