@@ -1,16 +1,19 @@
-"""``meegle-async export comments``: every comment of a set of work items, resumable.
+"""``meegle-async export comments`` and ``export workflows``: per work item, resumable.
 
 ``export comments --project P --type T (--ids-file F | --ids 1,2,3)``
     the comments of each work item (``client.comments.iter``: 200 a page, oldest first), one
     line per comment (JSON Lines: ``to_dict(comment)``; CSV: the columns of
     :data:`COMMENT_COLUMNS`), work items in input order, ``--concurrency`` items in flight.
+``export workflows --project P --type T (--ids-file F | --ids ...) [--flow-type 0|1]``
+    the workflow of each work item (``client.workflows.get``), one line per work item
+    (``{"work_item_id": id, "workflow": to_dict(workflow)}``; CSV: :data:`WORKFLOW_COLUMNS`).
 
-Like the other exports it commits after every work item (its lines fsync'ed, then the
+Like the other exports each commits after every work item (its lines fsync'ed, then the
 checkpoint ``OUT.checkpoint.json`` replaced atomically), so ``--resume`` continues after the last
-work item written, without a line twice or a line missing. A work item that does not exist or
-cannot be read goes to ``OUT.failed.txt`` (``id<TAB>err_code<TAB>message<TAB>log_id``) and the
-export goes on. The shared machinery (files, checkpoint, progress, the embedded fake, exit codes)
-is that of :mod:`.export`.
+work item written, without a line twice or a line missing. A work item that does not exist,
+cannot be read, or (workflows) has the other flow type goes to ``OUT.failed.txt``
+(``id<TAB>err_code<TAB>message<TAB>log_id``) and the export goes on. The shared machinery
+(files, checkpoint, progress, the embedded fake, exit codes) is that of :mod:`.export`.
 
 Example::
 
