@@ -228,6 +228,10 @@ def register(subparsers: Any) -> None:
 
     register_kind(kinds, common)
 
+    from . import export_more  # more kinds (comments), in their own module
+
+    export_more.register(kinds, common)
+
 
 def _project_type(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", metavar="P", help="space project_key or simple_name")
@@ -867,7 +871,11 @@ async def _export(
 
 
 async def _dispatch(job: Job, client: MeegleClient, progress: Progress, outcome: _Outcome) -> None:
-    if job.kind == "details":
+    from . import export_more
+
+    if job.kind in export_more.KINDS:
+        await export_more.run_kind(job, client, progress, outcome)
+    elif job.kind == "details":
         await _run_details(job, client, progress, outcome)
     elif job.kind == "change-log":
         await _run_change_log(job, client, progress, outcome)
