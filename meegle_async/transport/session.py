@@ -20,7 +20,7 @@ import time
 import urllib.request
 import uuid
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -197,6 +197,7 @@ class Transport:
         #: Monotonic time of the last answer per limiter key: a limiter made for a new event
         #: loop starts paused until a second after it, so the two loops never add up.
         self._last_answer: dict[str, float] = {}
+        self._watcher: AsyncIterator[None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -223,6 +224,7 @@ class Transport:
             return
         if old is None:
             self._loop = loop
+            await self._watch_loop_end()
             return
         if not old.is_closed() and old.is_running():
             raise MeegleError(
@@ -252,7 +254,35 @@ class Transport:
         if self.own_token_store is not None and hasattr(self.own_token_store, "rebind"):
             self.own_token_store.rebind()
         self._loop = loop
+        await self._watch_loop_end()
         logger.info("MeegleClient moved to a new event loop; the old one has ended")
+
+    async def _watch_loop_end(self) -> None:
+        """Close the session when the loop shuts down (``asyncio.run``'s end), not later.
+
+        An async generator started on the loop is finalised by ``loop.shutdown_asyncgens()``,
+        while the loop can still run the session's close: its connections end cleanly and the
+        client can move to the next loop without leaving sockets behind.
+        """
+        watcher = self._loop_watcher()
+        self._watcher = watcher
+        await watcher.__anext__()
+
+    async def _loop_watcher(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        try:
+            yield  # suspended here until the loop finalises its async generators
+        finally:
+            session = self._session
+            if (
+                self._owns_session
+                and self._loop is loop
+                and session is not None
+                and not session.closed
+                and not loop.is_closed()
+            ):
+                with contextlib.suppress(Exception):
+                    await session.close()
 
     def _discard_session(self) -> None:
         """Drop a session whose loop has ended, without the warnings of an unclosed one."""
@@ -317,7 +347,10 @@ class Transport:
             # Let them leave (and release their permits) before the session and limiter go.
             await asyncio.wait(waiting, timeout=5.0)
         if self._owns_session and self._session is not None and not self._session.closed:
-            await self._session.close()
+            if self._loop is not None and self._loop is not loop:
+                self._discard_session()  # made on a loop that has ended: nothing to await
+            else:
+                await self._session.close()
         await self.limiter.aclose()
 
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
