@@ -34,6 +34,7 @@ class CallState:
     __slots__ = (
         "attempts",
         "deadline",
+        "holding",
         "left",
         "phase",
         "reason",
@@ -52,6 +53,9 @@ class CallState:
         self.attempts = 0
         self.reason: Literal["deadline", "closed"] | None = None
         self.timer: asyncio.TimerHandle | None = None
+        #: While true (releasing a limiter permit), ``end`` only marks the call: the transport
+        #: ends it right after, so a permit is never left half-released.
+        self.holding = False
         #: Set by ``aclose`` to learn when the call has left the transport.
         self.left: asyncio.Future[None] | None = None
 
@@ -70,7 +74,8 @@ class CallState:
         if self.reason is not None or self.task is None or self.task.done():
             return
         self.reason = reason
-        self.task.cancel()
+        if not self.holding:
+            self.task.cancel()
 
     def arm(self, loop: asyncio.AbstractEventLoop) -> None:
         """Start the deadline timer, if the call has a deadline."""

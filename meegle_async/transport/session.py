@@ -524,7 +524,14 @@ class Transport:
                     )
                 finally:
                     self._last_answer[key] = time.monotonic()
-                    await self.limiter.release(permit)
+                    call.holding = True
+                    try:
+                        await self.limiter.release(permit)
+                    finally:
+                        call.holding = False
+                if call.reason is not None:
+                    # The deadline passed (or the client closed) while the permit was released.
+                    raise asyncio.CancelledError
                 decoded = decode_answer(
                     status=status,
                     headers=resp_headers,

@@ -24,6 +24,8 @@ from meegle_async import (
     RetryPolicy,
 )
 from meegle_async.client import SharedState
+from meegle_async.transport.auth import MemoryTokenStore
+from meegle_async.transport.limits import MemoryLimiterBackend, Permit, RateSource
 from tests.conftest import Recorded, Stub, ok
 
 TYPES = "/open_api/{project_key}/work_item/all-types"
@@ -275,3 +277,40 @@ def test_two_loops_running_at_once_cannot_share_a_client(thread_stub: Stub) -> N
         finish.set()
         holder.join(GUARD)
     assert len(thread_stub.requests) == 1
+
+
+class SlowRelease:
+    """A limiter backend whose release takes a while (as a remote one may)."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryLimiterBackend()
+        self.released = 0
+        self.releasing = asyncio.Event()
+
+    async def acquire(self, key: str, rate: RateSource) -> Permit:
+        return await self.inner.acquire(key, rate)
+
+    async def release(self, permit: Permit) -> None:
+        self.releasing.set()
+        await asyncio.sleep(0.5)
+        await self.inner.release(permit)
+        self.released += 1
+
+    async def pause(self, key: str, seconds: float) -> None:
+        await self.inner.pause(key, seconds)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_deadline_passing_while_a_permit_is_released_lets_the_release_finish(
+    stub: Stub, client_kwargs: dict[str, Any]
+) -> None:
+    limiter = SlowRelease()
+    state = SharedState(limiter=limiter, token_store=MemoryTokenStore())
+    async with MeegleClient(**client_kwargs, shared_state=state) as client:
+        with pytest.raises(MeegleTimeoutError, match="deadline"):
+            await get_types(client, deadline=0.25)
+        assert limiter.releasing.is_set()
+        assert limiter.released == 1  # not cut short by the deadline
+    assert len(stub.requests) == 1
