@@ -132,9 +132,11 @@ class MeegleClient:
     and stats. Using it from two loops *at once*, or moving a client whose session or
     ``shared_state`` was passed in, raises ``MeegleError`` ("one client per event loop").
 
-    Close the client (``async with``, or ``await client.aclose()``): calls still queued end with
-    ``MeegleError`` and nothing more is sent; a client never closed warns with a
-    ``ResourceWarning`` naming ``MeegleClient``.
+    Close the client (``async with``, or ``await client.aclose()``): calls still in progress end
+    with ``MeegleError`` (those queued for the limiter or the concurrency cap send nothing), and
+    nothing more is sent. A client dropped unclosed while its loop runs warns with a
+    ``ResourceWarning`` naming ``MeegleClient``; when its loop ends (``asyncio.run`` returns),
+    its session is closed for it, so no socket is left behind.
     """
 
     def __init__(
