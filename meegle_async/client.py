@@ -200,10 +200,15 @@ class MeegleClient:
             clock=clock,
             retry_policy=retry_policy,
         )
-        rates = RateTable(
-            default_qps=_check_rate(default_qps, "default_qps"),
-            overrides=_check_rate_limits(rate_limits),
-        )
+        try:
+            rates = RateTable(
+                default_qps=_check_rate(default_qps, "default_qps"),
+                overrides=_check_rate_limits(rate_limits),
+            )
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, MeegleValidationError):
+                raise
+            raise MeegleValidationError(str(exc)) from None
         state = _resolve_shared_state(shared_state, on_backend_error)
         codes = checks.check_codes(retry_codes, "retry_codes")
         throttle = checks.check_codes(throttle_codes, "throttle_codes")
