@@ -18,7 +18,7 @@ import math
 import time
 import uuid
 import warnings
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -37,7 +37,7 @@ from ..errors import (
 from .auth import Secret, TokenProvider
 from .calls import CallState
 from .checks import check_header_value, dumps_json
-from .envelope import decode_answer, log_id_from
+from .envelope import Decoded, decode_answer, log_id_from
 from .limits import AdaptiveRate, LimiterBackend, RateTable
 from .log import logger
 from .options import (
@@ -58,6 +58,8 @@ from .urls import build_path
 # CallOptions and the option checks live in .options; named here too for existing imports.
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
+    "AnswerReader",
+    "Body",
     "CallOptions",
     "Transport",
     "check_deadline",
@@ -65,7 +67,15 @@ __all__ = [
     "env_proxy_for",
 ]
 
+#: A request body: JSON bytes, or a factory called once per attempt for a fresh (multipart) body.
+Body = bytes | Callable[[], Any] | None
+#: Reads an answer itself (a download): returns ``None`` when it consumed a binary answer, or
+#: the raw bytes of a JSON answer for the usual decoding.
+AnswerReader = Callable[[aiohttp.ClientResponse], Awaitable[bytes | None]]
+
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The query cleaner under its former name (``transport.files`` imports it so).
+_clean_query = clean_query
 #: The token endpoints answer in well under this, whatever the client's timeout.
 _TOKEN_TIMEOUT = 30.0
 
@@ -373,16 +383,43 @@ class Transport:
                 "user_key is required with a plugin token (it becomes X-User-Key): pass "
                 "user_key= to MeegleClient or with_options(), or set MEEGLE_USER_KEY"
             )
+        return await self._attempts(
+            endpoint=endpoint,
+            method=method,
+            url=url,
+            query=query,
+            body=body,
+            idem=idem,
+            options=options,
+            deadline=limit,
+        )
+
+    async def _attempts(
+        self,
+        *,
+        endpoint: str,
+        method: str,
+        url: URL,
+        query: Mapping[str, str] | None,
+        body: Body,
+        idem: str | None,
+        options: CallOptions,
+        reader: AnswerReader | None = None,
+        deadline: float | None = None,
+    ) -> RawResponse:
+        """Every attempt of one call, tracked from start to end: ``deadline`` (else the options')
+        bounds the whole, and ``aclose`` ends it. A callable ``body`` is called per attempt (a
+        multipart body is consumed by sending it); ``reader`` reads the answer (downloads)."""
         if self._loop is not asyncio.get_running_loop():
             await self._bind_loop()
         task = asyncio.current_task()
-        call = CallState(task, limit)
+        call = CallState(task, options.deadline if deadline is None else deadline)
         outer = self._calls.get(task) if task is not None else None
         if task is not None:
             self._calls[task] = call
         call.arm(asyncio.get_running_loop())
         try:
-            return await self._attempts(
+            return await self._attempt_loop(
                 endpoint=endpoint,
                 method=method,
                 url=url,
@@ -390,6 +427,7 @@ class Transport:
                 body=body,
                 idem=idem,
                 options=options,
+                reader=reader,
                 call=call,
             )
         except asyncio.CancelledError:
@@ -410,16 +448,17 @@ class Transport:
                     self._calls.pop(task, None)
         raise error
 
-    async def _attempts(
+    async def _attempt_loop(
         self,
         *,
         endpoint: str,
         method: str,
         url: URL,
         query: Mapping[str, str] | None,
-        body: bytes | None,
+        body: Body,
         idem: str | None,
         options: CallOptions,
+        reader: AnswerReader | None,
         call: CallState,
     ) -> RawResponse:
         assert self.auth is not None
@@ -441,7 +480,7 @@ class Transport:
                 self._check_open()
                 call.enter("token")
                 token = await self.auth.token()
-                headers = self._headers(token, options.user_key, idem, body is not None)
+                headers = self._headers(token, options.user_key, idem, isinstance(body, bytes))
                 call.enter("queued")
                 permit = await self.limiter.acquire(
                     key, rate.current if rate is not None else self.rates.qps(endpoint)
@@ -452,7 +491,15 @@ class Transport:
                     started = time.monotonic()
                     stats.requests += 1
                     status, resp_headers, raw = await self._http(
-                        method, url, query, body, headers, options.timeout, endpoint, call
+                        method,
+                        url,
+                        query,
+                        body() if callable(body) else body,
+                        headers,
+                        options.timeout,
+                        endpoint,
+                        reader,
+                        call,
                     )
                 finally:
                     self._last_answer[key] = time.monotonic()
@@ -464,12 +511,16 @@ class Transport:
                 if call.reason is not None:
                     # The deadline passed (or the client closed) while the permit was released.
                     raise asyncio.CancelledError
-                decoded = decode_answer(
-                    status=status,
-                    headers=resp_headers,
-                    raw=raw,
-                    endpoint=endpoint,
-                    throttle_codes=self.throttle_codes,
+                decoded = (
+                    Decoded(None, {})  # a binary answer, consumed by the reader
+                    if raw is None
+                    else decode_answer(
+                        status=status,
+                        headers=resp_headers,
+                        raw=raw,
+                        endpoint=endpoint,
+                        throttle_codes=self.throttle_codes,
+                    )
                 )
             except MeegleError as error:
                 scrub_error(error, self._secrets(token, options.user_key))
@@ -572,16 +623,18 @@ class Transport:
         method: str,
         url: URL,
         query: Mapping[str, str] | None,
-        body: bytes | None,
+        body: Any,
         headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,
         endpoint: str,
+        reader: AnswerReader | None = None,
         call: CallState | None = None,
-    ) -> tuple[int, Mapping[str, str], bytes]:
+    ) -> tuple[int, Mapping[str, str], bytes | None]:
         """One HTTP exchange; aiohttp's exceptions become ours here, the most specific first.
 
-        The answer is read up to ``max_response_bytes`` (after decompression), and the cause
-        kept on a mapped error never carries the request's headers.
+        The answer is read up to ``max_response_bytes`` (after decompression) unless ``reader``
+        reads it (a download), and the cause kept on a mapped error never carries the request's
+        headers.
         """
         session = self._get_session()
         # A timeout given per request costs a fifth of a small call: our own session carries
@@ -609,9 +662,14 @@ class Transport:
                     allow_redirects=False,
                     **extra,
                 ) as resp:
-                    raw = await self._read_capped(resp, endpoint)
+                    if reader is not None:
+                        raw: bytes | None = await reader(resp)
+                    else:
+                        raw = await self._read_capped(resp, endpoint)
                     # aiohttp's headers are a read-only, case-insensitive view: kept as they are.
                     return resp.status, resp.headers, raw
+        except MeegleError:
+            raise  # ours already (a refused size, a download that could not be written)
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
             failure = MeegleTimeoutError(
                 f"{endpoint}: no answer within the timeout", endpoint=endpoint
@@ -707,7 +765,7 @@ class Transport:
             decoded = decode_answer(
                 status=status,
                 headers=resp_headers,
-                raw=raw,
+                raw=raw or b"",
                 endpoint=endpoint,
                 token_endpoint=True,
             )
