@@ -748,7 +748,12 @@ class Transport:
             "User-Agent": self.user_agent,
             **headers,
         }
-        secrets: list[str | None] = [v for v in body.values() if isinstance(v, str)]
+        # What the call sent that must not come back in an error: secrets, tokens, codes.
+        secrets: list[str | None] = [
+            v
+            for k, v in body.items()
+            if isinstance(v, str) and any(w in k for w in ("secret", "token", "code"))
+        ]
         secrets += list(headers.values())
         secrets += self._secrets(None, None)
         # The token call keeps to the client's timeout, and to 30 s at most.
