@@ -12,6 +12,7 @@ from typing import Any, Literal
 import aiohttp
 import attrs
 
+from .catalogue import ENDPOINTS
 from .endpoints._base import EndpointGroup
 from .endpoints.ai import AI
 from .endpoints.attachments import Attachments
@@ -50,6 +51,7 @@ from .transport.auth import (
 )
 from .transport.limits import DEFAULT_QPS, LimiterBackend, MemoryLimiterBackend, RateTable
 from .transport.log import setup_logging
+from .transport.options import at_least
 from .transport.response import RawResponse
 from .transport.retry import DEFAULT_RETRY_CODES, DEFAULT_THROTTLE_CODES, RetryPolicy
 from .transport.session import (
@@ -587,11 +589,12 @@ class MeegleClient:
         idempotency_key: str | None = None,
         deadline: float | None = None,
     ) -> RawResponse:
+        entry = ENDPOINTS.get(endpoint)
         return await self._transport.send(
             endpoint=endpoint,
             method=method,
             path=path,
-            options=self._options,
+            options=at_least(self._options, entry.timeout if entry is not None else None),
             path_params=path_params,
             params=params,
             json=json,

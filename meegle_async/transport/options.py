@@ -116,6 +116,27 @@ class CallOptions:
         )
 
 
+def at_least(options: CallOptions, seconds: float | None) -> CallOptions:
+    """``options`` whose per-attempt timeout is at least ``seconds`` (an endpoint that the
+    platform says can take longer, such as chart data); the connect timeout is kept."""
+    if seconds is None:
+        return options
+    timeout = options.timeout
+    total = timeout.total
+    read = timeout.sock_read
+    if (total is None or total >= seconds) and (read is None or read >= seconds):
+        return options
+    return attrs.evolve(
+        options,
+        timeout=aiohttp.ClientTimeout(
+            total=None if total is None else max(total, seconds),
+            connect=timeout.connect,
+            sock_read=None if read is None else max(read, seconds),
+            sock_connect=timeout.sock_connect,
+        ),
+    )
+
+
 def clean_query(params: Mapping[str, Any] | None) -> dict[str, str] | None:
     """Query parameters as strings; ``None`` values are left out, anything but a scalar refused."""
     if params is None:
