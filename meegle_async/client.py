@@ -14,9 +14,12 @@ import attrs
 from .endpoints._base import EndpointGroup
 from .endpoints.fields import Fields
 from .endpoints.resources import Resources
+from .endpoints.role_admin import RoleAdmin
 from .endpoints.spaces import Spaces
 from .endpoints.tasks import Tasks
+from .endpoints.template_admin import TemplateAdmin
 from .endpoints.users import Users
+from .endpoints.wbs import Wbs
 from .endpoints.work_items import WorkItems
 from .errors import MeegleValidationError
 from .helpers.field_builder import metadata_cache_for
@@ -312,6 +315,25 @@ class MeegleClient:
         """Users: look up by key, email or Lark id, search by name
         (``client.users.query(user_keys=[...])``)."""
         return Users(self._send)
+
+    @cached_property
+    def wbs(self) -> Wbs:
+        """WBS views and plan tables: the published view, drafts (query, patch, reset,
+        publish), WBS templates (``client.wbs.get_view("space", "story", 1001)``)."""
+        return Wbs(self._send)
+
+    @cached_property
+    def templates(self) -> TemplateAdmin:
+        """Workflow templates: create, update, delete; element templates
+        (``client.templates.create(...)``). Temporary: the merged ``Templates`` group
+        inherits these."""
+        return TemplateAdmin(self._send)
+
+    @cached_property
+    def roles(self) -> RoleAdmin:
+        """Workflow roles: create, update, delete (``client.roles.create(...)``).
+        Temporary: the merged ``Roles`` group inherits these."""
+        return RoleAdmin(self._send)
 
     # -- calls -------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ This package is data at the bottom of the layers: it imports nothing else of mee
 
 from __future__ import annotations
 
-from . import resources, settings, tasks, work_items
+from . import resources, settings, tasks, template_admin, wbs, work_items
 from ._entry import Catalogue, Endpoint, HttpMethod, endpoint
 
 __all__ = ["ENDPOINTS", "Catalogue", "Endpoint", "HttpMethod", "endpoint"]
@@ -25,5 +25,7 @@ ENDPOINTS = Catalogue(
         *resources.ENDPOINTS,
         *tasks.ENDPOINTS,
         *settings.ENDPOINTS,
+        *wbs.ENDPOINTS,
+        *template_admin.ENDPOINTS,
     )
 )

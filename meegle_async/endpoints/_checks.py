@@ -15,6 +15,7 @@ __all__ = [
     "bad_answer",
     "check_fields",
     "check_search_group",
+    "require_flag",
     "require_page_number",
     "require_text",
     "require_text_list",
@@ -29,6 +30,13 @@ def require_text(value: object, name: str, *, limit: int | None = None) -> str:
         raise MeegleValidationError(
             f"{name} is {len(value)} characters long; the server takes at most {limit}"
         )
+    return value
+
+
+def require_flag(value: object, name: str) -> bool:
+    """A switch: ``True`` or ``False`` (never 0/1 or a string)."""
+    if not isinstance(value, bool):
+        raise MeegleValidationError(f"{name} must be True or False, not {value!r}")
     return value
 
 
