@@ -33,6 +33,8 @@ from .handlers import collect_handlers
 from .handlers.fields import FieldHandlers
 from .handlers.resources import ResourceHandlers
 from .handlers.tasks import TaskHandlers
+from .handlers.template_admin import TemplateAdminHandlers
+from .handlers.wbs import WbsHandlers
 from .handlers.work_items import WorkItemHandlers
 from .rules import JSON, ApiError, fail
 from .store import (
@@ -120,7 +122,14 @@ class RateLimiter:
         return None
 
 
-class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers):
+class FakeMeegle(
+    WorkItemHandlers,
+    ResourceHandlers,
+    TaskHandlers,
+    FieldHandlers,
+    WbsHandlers,
+    TemplateAdminHandlers,
+):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
     Use it as an async context manager (or ``await start()`` / ``await close()``)::
