@@ -20,7 +20,8 @@ async def _draft(client: MeegleClient, fake: MeegleFakeFixture) -> tuple[int, st
     draft = await client.wbs.query_draft(
         project_key=P, work_item_type_key="story", work_item_id=wid, need_init=True
     )
-    assert draft is not None and draft.draft_id is not None
+    assert draft is not None
+    assert draft.draft_id is not None
     return wid, draft.draft_id
 
 
