@@ -13,7 +13,7 @@ from ..errors import MeegleValidationError
 from ..models.common import input_json
 from ..models.template_admin import FlowRoleConfig
 from ._base import EndpointGroup
-from ._checks import bad_answer, require_text
+from ._checks import bad_answer, require_text, require_text_list
 
 __all__ = ["RoleAdmin"]
 
@@ -33,6 +33,16 @@ def _which(role_id: str | None, role_alias: str | None) -> dict[str, str]:
         body["role_id"] = require_text(role_id, "role_id")
     if role_alias is not None:
         body["role_alias"] = require_text(role_alias, "role_alias")
+    return body
+
+
+def _role_json(role: FlowRoleConfig | Mapping[str, Any]) -> dict[str, Any]:
+    body = input_json(role, FlowRoleConfig, name="role")
+    for key in ("members", "lock_scope"):
+        raw = getattr(role, key) if isinstance(role, FlowRoleConfig) else role.get(key)
+        if raw is not None:
+            # A lone string would otherwise become a list of its characters.
+            body[key] = require_text_list(raw, f"role.{key}")
     return body
 
 
@@ -72,7 +82,7 @@ class RoleAdmin(EndpointGroup):
             )
         """
         path = _path(project_key, work_item_type_key)
-        body = input_json(role, FlowRoleConfig, name="role")
+        body = _role_json(role)
         require_text(body.get("name"), "role.name")
         resp = await self._call(
             "create_flow_role",
@@ -119,7 +129,7 @@ class RoleAdmin(EndpointGroup):
         """
         path = _path(project_key, work_item_type_key)
         body: dict[str, Any] = _which(role_id, role_alias)
-        settings = input_json(role, FlowRoleConfig, name="role")
+        settings = _role_json(role)
         if "id" in settings:
             raise MeegleValidationError(
                 "role.id cannot be changed: name the role with role_id= and leave id out"
