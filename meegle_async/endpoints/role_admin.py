@@ -10,8 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import MeegleValidationError
+from ..helpers.lookups import LookupCache
 from ..models.common import input_json
 from ..models.template_admin import FlowRoleConfig
+from ..transport.response import RawResponse
 from ._base import EndpointGroup
 from ._checks import bad_answer, require_text, require_text_list
 
@@ -49,6 +51,16 @@ def _role_json(role: FlowRoleConfig | Mapping[str, Any]) -> dict[str, Any]:
 class RoleAdmin(EndpointGroup):
     """Workflow role writes: ``create``, ``update``, ``delete``."""
 
+    async def _write(self, name: str, **kwargs: Any) -> RawResponse:
+        # A write changes what cached look-ups (``list(..., cached=True)``) answered: forget
+        # them, even when the answer was lost (the write may have been applied).
+        try:
+            return await self._call(name, **kwargs)
+        finally:
+            lookups = getattr(self, "lookups", None)
+            if isinstance(lookups, LookupCache):
+                lookups.invalidate()
+
     async def create(
         self,
         project_key: str,
@@ -84,7 +96,7 @@ class RoleAdmin(EndpointGroup):
         path = _path(project_key, work_item_type_key)
         body = _role_json(role)
         require_text(body.get("name"), "role.name")
-        resp = await self._call(
+        resp = await self._write(
             "create_flow_role",
             path_params=path,
             json={"role": body},
@@ -135,7 +147,7 @@ class RoleAdmin(EndpointGroup):
                 "role.id cannot be changed: name the role with role_id= and leave id out"
             )
         body["role"] = settings
-        await self._call(
+        await self._write(
             "update_flow_role", path_params=path, json=body, idempotency_key=idempotency_key
         )
 
@@ -170,6 +182,6 @@ class RoleAdmin(EndpointGroup):
         """
         path = _path(project_key, work_item_type_key)
         body = _which(role_id, role_alias)
-        await self._call(
+        await self._write(
             "delete_flow_role", path_params=path, json=body, idempotency_key=idempotency_key
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import MeegleValidationError
 from ..helpers.chunking import validate_id
+from ..helpers.lookups import LookupCache
 from ..models.base import structure
 from ..models.common import input_json_list
 from ..models.template_admin import (
@@ -50,6 +51,16 @@ def _new_template_id(resp: RawResponse) -> int:
 class TemplateAdmin(EndpointGroup):
     """Workflow template writes: ``create``, ``update``, ``delete``; element templates:
     ``create_element``, ``query_elements``."""
+
+    async def _write(self, name: str, **kwargs: Any) -> RawResponse:
+        # A write changes what cached look-ups (``list(..., cached=True)``) answered: forget
+        # them, even when the answer was lost (the write may have been applied).
+        try:
+            return await self._call(name, **kwargs)
+        finally:
+            lookups = getattr(self, "lookups", None)
+            if isinstance(lookups, LookupCache):
+                lookups.invalidate()
 
     async def create(
         self,
@@ -93,7 +104,7 @@ class TemplateAdmin(EndpointGroup):
         }
         if copy_template_id is not None:
             body["copy_template_id"] = validate_id(copy_template_id, name="copy_template_id")
-        resp = await self._call(
+        resp = await self._write(
             "create_template_detail", json=body, idempotency_key=idempotency_key
         )
         return _new_template_id(resp)
@@ -149,7 +160,7 @@ class TemplateAdmin(EndpointGroup):
             for i, conf in enumerate(out):
                 require_text(conf.get("state_key"), f"{name}[{i}].state_key")
             body[name] = out
-        await self._call("update_template_detail", json=body, idempotency_key=idempotency_key)
+        await self._write("update_template_detail", json=body, idempotency_key=idempotency_key)
 
     async def delete(
         self, project_key: str, template_id: int | str, *, idempotency_key: str | None = None
@@ -175,7 +186,7 @@ class TemplateAdmin(EndpointGroup):
             "project_key": require_text(project_key, "project_key"),
             "template_id": validate_id(template_id, name="template_id"),
         }
-        await self._call(
+        await self._write(
             "delete_template_detail", path_params=path, idempotency_key=idempotency_key
         )
 

@@ -29,21 +29,13 @@ from ..models.wbs import (
 )
 from ..transport.response import RawResponse
 from ._base import EndpointGroup
-from ._checks import bad_answer, require_flag, require_text
+from ._checks import bad_answer, item_path, require_flag, require_text
 
 __all__ = ["MAX_WBS_OPERATIONS", "Wbs"]
 
 #: Edits sent in one ``patch_draft`` call at most (a guard against runaway lists; the platform
 #: publishes no limit).
 MAX_WBS_OPERATIONS = 500
-
-
-def _item(project_key: str, work_item_type_key: str, work_item_id: int | str) -> dict[str, Any]:
-    return {
-        "project_key": require_text(project_key, "project_key"),
-        "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
-        "work_item_id": validate_id(work_item_id),
-    }
 
 
 def _commit_body(work_item_id: int | str, draft_id: str, commit_id: str | None) -> dict[str, Any]:
@@ -127,7 +119,7 @@ class Wbs(EndpointGroup):
             for row in view.rows():
                 print(row.node_uuid, row.name, row.wbs_status)
         """
-        path = _item(project_key, work_item_type_key, work_item_id)
+        path = item_path(project_key, work_item_type_key, work_item_id)
         params: dict[str, Any] = {}
         if need_union_deliverable is not None:
             params["need_union_deliverable"] = _query_flag(
@@ -221,7 +213,7 @@ class Wbs(EndpointGroup):
                 need_init=True,
             )
         """
-        body = _item(project_key, work_item_type_key, work_item_id)
+        body = item_path(project_key, work_item_type_key, work_item_id)
         if need_init is not None:
             body["need_init"] = require_flag(need_init, "need_init")
         return _draft(await self._call("query_wbs_view_draft", json=body))
@@ -309,7 +301,7 @@ class Wbs(EndpointGroup):
                 project_key="space", work_item_type_key="story", work_item_id=1001
             )
         """
-        body = _item(project_key, work_item_type_key, work_item_id)
+        body = item_path(project_key, work_item_type_key, work_item_id)
         resp = await self._call("reset_wbs_view_draft", json=body, idempotency_key=idempotency_key)
         return _draft(resp)
 

@@ -214,38 +214,51 @@ async def test_a_create_answer_without_an_id_is_a_server_error(
 # -- fake state --------------------------------------------------------------------------------
 
 
-def _conf(fake: MeegleFakeFixture, type_key: str = "story") -> Any:
-    return fake.server.store.spaces[P].types[type_key]
-
-
 async def test_templates_created_updated_deleted_in_the_fake(
     meegle_fake: MeegleFakeFixture,
 ) -> None:
     client = meegle_fake.client
+    before = await client.templates.list(P, "story", cached=True)
     new_id = await client.templates.create(
         project_key="demo",
         work_item_type_key="story",
         template_name="Hotfix",
         copy_template_id=400001,
     )
-    conf = _conf(meegle_fake)
-    assert new_id in [t["id"] for t in conf.templates]
+    # Listed (the write forgot the cached list) and readable.
+    listed = await client.templates.list(P, "story", cached=True)
+    assert [t.int_id for t in listed] == [*(t.int_id for t in before), new_id]
+    detail = await client.templates.get(P, new_id)
+    nodes = [n.state_key for n in detail.workflow_confs or []]
+    assert nodes == [
+        n.state_key for n in (await client.templates.get(P, 400001)).workflow_confs or []
+    ]
     # The new template is a process users can create work items with.
     item_id = await client.work_items.create(P, "story", name="On hotfix", template_id=new_id)
     assert meegle_fake.server.store.items[item_id].template_id == new_id
     await client.templates.update(
         project_key=P,
         template_id=new_id,
-        workflow_confs=[{"state_key": "review", "name": "Review", "action": 1}],
+        workflow_confs=[
+            {"state_key": "review", "name": "Review", "action": 1},
+            {"state_key": "design", "name": "Design v2", "action": 2},
+            {"state_key": "testing", "action": 3},
+        ],
     )
-    (template,) = [t for t in conf.templates if t["id"] == new_id]
-    assert template["workflow_confs"] == [{"state_key": "review", "name": "Review", "action": 1}]
+    detail = await client.templates.get(P, new_id)
+    by_key = {n.state_key: n.name for n in detail.workflow_confs or []}
+    assert "testing" not in by_key
+    assert (by_key["design"], by_key["review"]) == ("Design v2", "Review")
+    assert detail.version == 2
+    # The template it was copied from is unchanged.
+    original = await client.templates.get(P, 400001)
+    assert "testing" in [n.state_key for n in original.workflow_confs or []]
     with pytest.raises(MeegleInvalidParamsError):  # the name is taken
         await client.templates.create(
             project_key=P, work_item_type_key="story", template_name="Hotfix"
         )
     await client.templates.delete(P, new_id)
-    assert new_id not in [t["id"] for t in conf.templates]
+    assert new_id not in [t.int_id for t in await client.templates.list(P, "story", cached=True)]
     with pytest.raises(MeegleInvalidParamsError):  # gone
         await client.templates.delete(P, new_id)
     with pytest.raises(MeegleNotFoundError):
@@ -282,12 +295,13 @@ async def test_elements_are_listed_in_pages(meegle_fake: MeegleFakeFixture) -> N
 
 async def test_roles_created_updated_deleted_in_the_fake(meegle_fake: MeegleFakeFixture) -> None:
     client = meegle_fake.client
-    conf = _conf(meegle_fake)
+    assert "reviewer" not in [r.id for r in await client.roles.list(P, "story", cached=True)]
     role_id = await client.roles.create(
         P, "story", {"id": "reviewer", "name": "Reviewer", "role_alias": "rev"}
     )
     assert role_id == "reviewer"
-    assert "reviewer" in [r["id"] for r in conf.roles]
+    roles = {r.id: r for r in await client.roles.list(P, "story", cached=True)}
+    assert (roles["reviewer"].name, roles["reviewer"].role_alias) == ("Reviewer", "rev")
     # The new role can hold people on a work item.
     wid = meegle_fake.ids("story", limit=1)[0]
     await client.work_items.update(
@@ -297,13 +311,13 @@ async def test_roles_created_updated_deleted_in_the_fake(meegle_fake: MeegleFake
         [{"field_key": "role_owners", "field_value": [{"role": "reviewer", "owners": ["u"]}]}],
     )
     await client.roles.update(P, "story", {"name": "Code reviewer"}, role_alias="rev")
-    (role,) = [r for r in conf.roles if r["id"] == "reviewer"]
-    assert role["name"] == "Code reviewer"
+    roles = {r.id: r for r in await client.roles.list(P, "story", cached=True)}
+    assert roles["reviewer"].name == "Code reviewer"
     with pytest.raises(MeegleInvalidParamsError):  # the id is taken
         await client.roles.create(P, "story", {"id": "reviewer", "name": "Other"})
     with pytest.raises(MeegleStateConflictError):  # the Testing node names QA
         await client.roles.delete(P, "story", role_id="qa")
     await client.roles.delete(P, "story", role_id="reviewer")
-    assert "reviewer" not in [r["id"] for r in conf.roles]
+    assert "reviewer" not in [r.id for r in await client.roles.list(P, "story", cached=True)]
     with pytest.raises(MeegleInvalidParamsError):
         await client.roles.update(P, "story", {"name": "x"}, role_id="reviewer")

@@ -21,7 +21,7 @@ ROLE_IN_USE = 20093
 #: ``action`` of a template node or state conf that removes it (the fake's meaning).
 ACTION_DELETE = 3
 
-_ROLE_KEYS = (
+ROLE_KEYS = (
     "name",
     "is_owner",
     "auto_enter_group",
@@ -31,6 +31,21 @@ _ROLE_KEYS = (
     "role_alias",
     "lock_scope",
 )
+
+
+def apply_template_changes(template: JSON, key: str, confs: list[JSON]) -> list[JSON]:
+    """``confs`` (a template's ``workflow_confs`` or ``state_flow_confs`` as seeded) with the
+    changes ``update_template_detail`` made: removed, changed, then added by state key."""
+    changes: dict[str, JSON | None] = (template.get("changes") or {}).get(key) or {}
+    out = []
+    for conf in confs:
+        if conf["state_key"] not in changes:
+            out.append(conf)
+        elif changes[conf["state_key"]] is not None:
+            out.append({**conf, **(changes[conf["state_key"]] or {})})
+    known = {c["state_key"] for c in confs}
+    out += [dict(c) for k, c in changes.items() if c is not None and k not in known]
+    return out
 
 
 def _elements(store: Any) -> dict[tuple[str, str, str], list[JSON]]:
@@ -81,17 +96,18 @@ class TemplateAdminHandlers(HandlerBase):
             source_conf, source = self._find_template(space, body["copy_template_id"])
             if source_conf is not conf:
                 fail(rules.INVALID_PARAM, "copy_template_id is of another work item type")
-            for key in ("workflow_confs", "state_flow_confs"):
-                if key in source:
-                    template[key] = [dict(c) for c in source[key]]
+            changes = source.get("changes")
+            if changes:
+                template["changes"] = {k: dict(v) for k, v in changes.items()}
         conf.templates.append(template)
         self._template_options(conf)
         return template["id"]
 
     @handles("update_template_detail")
     def h_template_update(self, ctx: Ctx) -> Any:
-        """update_template_detail: node or state confs upserted by state_key (action 3
-        removes one); the template's version goes up."""
+        """update_template_detail: node or state confs changed or added by state_key (action 3
+        removes one), kept as the template's ``changes`` that its detail applies
+        (``apply_template_changes``); the template's version goes up."""
         body = rules.body_dict(ctx.body)
         space = self.store.space(rules.req_str(body, "project_key"))
         if body.get("template_id") is None:
@@ -109,14 +125,16 @@ class TemplateAdminHandlers(HandlerBase):
             updates[key] = confs
         if not updates:
             fail(rules.MISSING_PARAM, "workflow_confs or state_flow_confs")
+        changes = template.setdefault("changes", {})
         for key, confs in updates.items():
-            current = {c["state_key"]: c for c in template.get(key, [])}
+            current = changes.setdefault(key, {})
             for conf in confs:
+                state_key = conf["state_key"]
                 if conf.get("action") == ACTION_DELETE:
-                    current.pop(conf["state_key"], None)
+                    current[state_key] = None
                 else:
-                    current[conf["state_key"]] = {**current.get(conf["state_key"], {}), **conf}
-            template[key] = list(current.values())
+                    settings = {k: v for k, v in conf.items() if k != "action"}
+                    current[state_key] = {**(current.get(state_key) or {}), **settings}
         template["version"] = template.get("version", 1) + 1
         return None
 
@@ -193,7 +211,7 @@ class TemplateAdminHandlers(HandlerBase):
         if role_id in conf.role_ids or any(r["name"] == name for r in conf.roles):
             fail(rules.INVALID_PARAM, f"role {role_id!r} or name {name!r} is in use")
         role: JSON = {"id": role_id, "members": []}
-        role.update({k: spec[k] for k in _ROLE_KEYS if k in spec})
+        role.update({k: spec[k] for k in ROLE_KEYS if k in spec})
         role.setdefault("deletable", True)
         conf.roles.append(role)
         conf.role_ids.add(role_id)
@@ -211,7 +229,7 @@ class TemplateAdminHandlers(HandlerBase):
         name = spec.get("name")
         if name is not None and any(r["name"] == name and r is not role for r in conf.roles):
             fail(rules.INVALID_PARAM, f"role name {name!r} is in use")
-        role.update({k: spec[k] for k in _ROLE_KEYS if k in spec})
+        role.update({k: spec[k] for k in ROLE_KEYS if k in spec})
         return None
 
     @handles("delete_flow_role")
