@@ -321,3 +321,20 @@ async def test_roles_created_updated_deleted_in_the_fake(meegle_fake: MeegleFake
     assert "reviewer" not in [r.id for r in await client.roles.list(P, "story", cached=True)]
     with pytest.raises(MeegleInvalidParamsError):
         await client.roles.update(P, "story", {"name": "x"}, role_id="reviewer")
+
+
+async def test_a_create_whose_answer_is_lost_makes_one_template(
+    meegle_fake: MeegleFakeFixture,
+) -> None:
+    client = meegle_fake.client
+    server = meegle_fake.server
+    server.faults.inject("create_template_detail", "drop_after", "503")
+    new_id = await client.templates.create(
+        project_key=P, work_item_type_key="bug", template_name="Triage"
+    )
+    attempts = server.requests_to("create_template_detail")
+    assert len(attempts) == 3
+    assert len({r.headers["X-Idem-UUID"] for r in attempts}) == 1
+    names = [t.template_name for t in await client.templates.list(P, "bug")]
+    assert names.count("Triage") == 1
+    assert new_id in [t.int_id for t in await client.templates.list(P, "bug")]

@@ -438,3 +438,25 @@ async def test_fake_refusals_map_to_typed_errors(meegle_fake: MeegleFakeFixture)
     with pytest.raises(MeegleInvalidParamsError) as info:  # state-flow items have no WBS view
         await client.wbs.get_view(P, "component", component)
     assert info.value.code == 20089
+
+
+async def test_a_patch_whose_answer_is_lost_creates_its_row_once(
+    meegle_fake: MeegleFakeFixture,
+) -> None:
+    client = meegle_fake.client
+    server = meegle_fake.server
+    wid = meegle_fake.ids("story", limit=1)[0]
+    draft = await _draft(client, wid)
+    assert draft.draft_id is not None
+    server.faults.inject("patch_wbs_view_draft", "drop_after", "drop_after")
+    result = await client.wbs.patch_draft(
+        project_key=P,
+        draft_id=draft.draft_id,
+        operations=[{"operation_type": "create", "value": {"name": "Only once"}}],
+    )
+    attempts = server.requests_to("patch_wbs_view_draft")
+    assert len(attempts) == 3
+    assert len({r.headers["X-Idem-UUID"] for r in attempts}) == 1
+    again = await _draft(client, wid)
+    assert [r.name for r in again.rows()].count("Only once") == 1
+    assert (result.relation_values or [])[0].uuid == again.rows()[-1].node_uuid
