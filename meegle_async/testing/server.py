@@ -34,9 +34,11 @@ from .files_state import MAX_FILE_BYTES, FileAnswer, parse_multipart
 from .handlers import collect_handlers
 from .handlers.ai import AIHandlers
 from .handlers.charts import ChartHandlers
+from .handlers.comments import CommentHandlers
 from .handlers.deliverables import DeliverableHandlers
 from .handlers.fields import FieldHandlers
 from .handlers.files import FileHandlers
+from .handlers.relations import RelationHandlers
 from .handlers.resources import ResourceHandlers
 from .handlers.search import SearchHandlers
 from .handlers.space_config import SpaceConfigHandlers
@@ -157,6 +159,8 @@ class FakeMeegle(
     SpaceConfigHandlers,
     FileHandlers,
     UserGroupHandlers,
+    CommentHandlers,
+    RelationHandlers,
 ):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
