@@ -91,8 +91,8 @@ _ORDERS = ("last_visited", "+last_visited", "-last_visited")
 
 
 def _page_args(body: JSON, default_size: int, max_size: int) -> tuple[int, int]:
-    page_num = body.get("page_num", 1)
-    page_size = body.get("page_size", default_size)
+    page_num = rules.opt_number(body, "page_num", 1)
+    page_size = rules.opt_number(body, "page_size", default_size)
     if not rules.is_int(page_num) or page_num < 1:
         fail(rules.INVALID_PARAM, "page_num must be a positive integer")
     if not rules.is_int(page_size) or page_size < 1:
