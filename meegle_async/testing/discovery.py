@@ -495,7 +495,22 @@ class DiscoveryHandlers:
 
     # --------------------------------------------------------------------- users
     def _user_view(self, user: JSON) -> JSON:
-        return {**user, "out_id": f"ou_{user['user_key']}", "status": "activated"}
+        # every member the spec and the official SDK's UserBasicInfo name: the numeric
+        # user_id (not the user_key), the avatar and the localised name map
+        key = str(user["user_key"])
+        digits = "".join(c for c in key if c.isdigit())
+        return {
+            "user_id": 1_000_000 + int(digits[-6:] or 0),
+            "avatar_url": f"https://fake.meegle.local/avatar/{key}.png",
+            "name": {
+                "default": user.get("name_en") or user.get("username") or key,
+                "en_us": user.get("name_en") or "",
+                "zh_cn": user.get("name_cn") or "",
+            },
+            **user,
+            "out_id": f"ou_{key}",
+            "status": "activated",
+        }
 
     @handles("query_user_detail")
     def users(self, ctx: Ctx) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import aiohttp
 
+from meegle_async import MeegleClient
 from meegle_async.testing import FakeMeegle
 
 from .conftest import Api
@@ -142,6 +143,34 @@ async def test_the_zero_numbers_the_v1_structs_always_send_count_as_absent(
         )
         == 20006
     )
+
+
+async def test_user_answers_carry_every_member_of_the_sdk_user_model(
+    api: Api, fake: FakeMeegle
+) -> None:
+    # the Go SDK's UserBasicInfo (and the spec) has a numeric user_id, avatar_url and a
+    # localised name map: a user read through it must not come back with those empty
+    found = await api.data("POST", "/open_api/user/query", json={"user_keys": [fake.user_key]})
+    searched = await api.data(
+        "POST", "/open_api/user/search", json={"query": "demo", "project_key": ""}
+    )
+    for user in (found[0], searched[0]):
+        assert user["user_key"] == fake.user_key
+        assert isinstance(user["user_id"], int)
+        assert not isinstance(user["user_id"], bool)
+        assert isinstance(user["avatar_url"], str)
+        assert user["avatar_url"]
+        assert user["name"] == {"default": "Demo User", "en_us": "Demo User", "zh_cn": "演示用户"}
+    async with MeegleClient(
+        base_url=fake.base_url,
+        plugin_id=fake.plugin_id,
+        plugin_secret=fake.plugin_secret,
+        user_key=fake.user_key,
+    ) as client:
+        [me] = await client.users.query(user_keys=[fake.user_key])
+    assert me.user_id == found[0]["user_id"]
+    assert me.name == found[0]["name"]
+    assert me.display_name == "Demo User"
 
 
 async def test_a_second_token_request_returns_the_same_valid_token(
