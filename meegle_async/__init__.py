@@ -71,6 +71,7 @@ from .models import (
     WorkItemType,
     to_dict,
 )
+from .raw import RawIterator, RawResult, capture_raw_responses
 from .transport import (
     ClientStats,
     EndpointStats,
@@ -119,7 +120,9 @@ __all__ = [
     "OptionAction",
     "OptionUpdate",
     "PollSchedule",
+    "RawIterator",
     "RawResponse",
+    "RawResult",
     "RequestEvent",
     "ResourceInstance",
     "ResourceSearchItem",
@@ -143,5 +146,6 @@ __all__ = [
     "WorkItemType",
     "__version__",
     "build_field_value_pairs",
+    "capture_raw_responses",
     "to_dict",
 ]
