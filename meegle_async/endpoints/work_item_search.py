@@ -12,11 +12,12 @@ where the server refuses a query as too broad (more than 5000 results, err_code 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import MeegleValidationError
+from ..errors import MeegleAPIError, MeegleValidationError
 from ..helpers.chunking import MAX_IDS_PER_REQUEST, validate_id, validate_ids
 from ..helpers.pagination import NumberedPage, iter_page_numbers
+from ..helpers.search_labels import has_label_candidates, resolve_search_labels
 from ..helpers.splitting import MIN_TIMESTAMP_MS, check_time_range, iter_created_at_windows, now_ms
 from ..models.base import structure
 from ..models.common import SearchGroup, input_json
@@ -30,6 +31,9 @@ from ._checks import (
     require_text,
     require_text_list,
 )
+
+if TYPE_CHECKING:
+    from ..helpers.field_builder import FieldMetadata
 
 __all__ = [
     "FILTER_MAX_PAGE_SIZE",
@@ -205,6 +209,12 @@ class WorkItemSearch(EndpointGroup):
     as ``get_details``. Terminated (aborted) work items are not returned by the filters.
     """
 
+    if TYPE_CHECKING:
+        # Provided by ``WorkItems`` (the group this mixin is part of).
+        async def get_field_metadata(
+            self, project_key: str, work_item_type_key: str
+        ) -> FieldMetadata: ...
+
     # -- one page --------------------------------------------------------------------------------
 
     async def filter(
@@ -304,6 +314,7 @@ class WorkItemSearch(EndpointGroup):
         expand: Expand | Mapping[str, Any] | None = None,
         page_num: int | None = None,
         page_size: int | None = None,
+        resolve_labels: bool = True,
     ) -> WorkItemPage:
         """Work items of one space and type matching an AND/OR condition tree: one page.
 
@@ -317,18 +328,26 @@ class WorkItemSearch(EndpointGroup):
             work_item_type_key: the one type to search.
             search_group: a ``SearchGroup`` (or dict): ``conjunction`` ``"AND"``/``"OR"``,
                 ``search_params`` of ``{param_key, operator, value}``, nested ``search_groups``;
-                at most 50 conditions in all.
+                at most 50 conditions in all. Values of option fields may be option labels
+                (``"P0"``) as well as ids (see ``resolve_labels``).
             fields: fields to return (``["name", "priority"]``) or to leave out
                 (``["-description"]``), not both.
             expand: an ``Expand`` (or dict) asking for more data per item.
             page_num: page, from 1 (server default 1).
             page_size: items per page, at most 50 (server default 10).
+            resolve_labels: turn option labels in conditions on option fields into the option
+                ids the server compares (it matches nothing on a label, silently), from the
+                type's cached field metadata (``get_field_metadata``: one extra request per type
+                every ``field_metadata.ttl`` seconds, and only when a condition could hold a
+                label). Ids are sent unchanged; a value that is neither is refused. ``False``
+                sends the values as given.
 
         Returns:
             A ``WorkItemPage``: ``items`` and ``pagination``.
 
         Raises:
-            MeegleValidationError: bad input; nothing was sent.
+            MeegleValidationError: bad input, or an option value that is neither an id nor a
+                label of its field (the closest labels suggested); nothing was sent.
             MeegleTooManyResultsError: more than 5000 matches (20094).
             MeegleInvalidParamsError: a condition the server refuses (20063 operator, 20068
                 param key, 20069 value, 20072 conjunction).
@@ -339,13 +358,15 @@ class WorkItemSearch(EndpointGroup):
             group = SearchGroup(
                 conjunction="AND",
                 search_params=[
-                    SearchParam(param_key="priority", operator="HAS ANY OF", value=["opt_p0"]),
+                    SearchParam(param_key="priority", operator="HAS ANY OF", value=["P0"]),
                 ],
             )
             page = await client.work_items.search_by_params("space", "story", group)
         """
         path = _search_path(project_key, work_item_type_key)
         group, _ = _search_group_json(search_group)
+        if resolve_labels:
+            group = await self._resolve_labels(path, group)
         body = _search_body(group, fields=fields, expand=expand)
         if page_num is not None:
             body["page_num"] = require_page_number(page_num, "page_num")
@@ -535,6 +556,7 @@ class WorkItemSearch(EndpointGroup):
         expand: Expand | Mapping[str, Any] | None = None,
         created_at: Any = None,
         page_size: int = SEARCH_MAX_PAGE_SIZE,
+        resolve_labels: bool = True,
     ) -> AsyncIterator[WorkItem]:
         """Every work item matching a condition tree, page after page, past the 5000 cap.
 
@@ -549,8 +571,8 @@ class WorkItemSearch(EndpointGroup):
         the 50-condition limit.
 
         Args:
-            project_key, work_item_type_key, search_group, fields, expand: as
-                ``search_by_params``.
+            project_key, work_item_type_key, search_group, fields, expand, resolve_labels: as
+                ``search_by_params`` (labels are resolved once, before the first page).
             created_at: limits the search to this creation range (``{"start": ms, "end": ms}``,
                 ``end`` optional), sent as the two conditions above.
             page_size: items per request (default and maximum 50).
@@ -583,6 +605,9 @@ class WorkItemSearch(EndpointGroup):
                 f"search_group holds {count} conditions; with created_at's two the API's limit "
                 f"of {SEARCH_MAX_CONDITIONS} is passed: simplify it or leave created_at out"
             )
+        if resolve_labels:
+            group = await self._resolve_labels(path, group)
+            body["search_group"] = group
 
         def send(page_body: Mapping[str, Any]) -> Awaitable[WorkItemPage]:
             return self._search_page(path, page_body)
@@ -775,6 +800,22 @@ class WorkItemSearch(EndpointGroup):
         if tenant_group_id is not None:
             body["tenant_group_id"] = validate_id(tenant_group_id, name="tenant_group_id")
         return body
+
+    async def _resolve_labels(
+        self, path: Mapping[str, str], group: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``group`` with option labels made ids (``helpers.search_labels``), from the type's
+        cached metadata; as given when no condition could hold a label or the metadata cannot
+        be read (the search then reports its own errors)."""
+        if not has_label_candidates(group):
+            return group
+        try:
+            metadata = await self.get_field_metadata(
+                path["project_key"], path["work_item_type_key"]
+            )
+        except MeegleAPIError:
+            return group
+        return resolve_search_labels(group, metadata)
 
     async def _filter_page(self, project_key: str, body: Mapping[str, Any]) -> WorkItemPage:
         resp = await self._request(
