@@ -365,8 +365,6 @@ class WorkItemSearch(EndpointGroup):
         """
         path = _search_path(project_key, work_item_type_key)
         group, _ = _search_group_json(search_group)
-        if resolve_labels:
-            group = await self._resolve_labels(path, group)
         body = _search_body(group, fields=fields, expand=expand)
         if page_num is not None:
             body["page_num"] = require_page_number(page_num, "page_num")
@@ -374,6 +372,8 @@ class WorkItemSearch(EndpointGroup):
             body["page_size"] = require_page_number(
                 page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE
             )
+        if resolve_labels:  # after every other check: it may send a metadata request
+            body["search_group"] = await self._resolve_labels(path, group)
         return await self._search_page(path, body)
 
     async def filter_across_projects(
