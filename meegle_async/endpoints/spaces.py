@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import MeegleValidationError
 from ..helpers.chunking import gather_chunks, unique_ids
 from ..models.base import structure, structure_list
+from ..models.enums import SpaceOrder
 from ..models.spaces import Space, WorkItemType
 from ._base import EndpointGroup, Requester
 from ._checks import bad_answer, require_text, require_text_list
@@ -41,7 +42,7 @@ class Spaces(EndpointGroup):
         return self._user_key if user_key is None else require_text(user_key, "user_key")
 
     async def list(
-        self, *, user_key: str | None = None, order: Iterable[str] | None = None
+        self, *, user_key: str | None = None, order: SpaceOrder | Iterable[SpaceOrder] | None = None
     ) -> list[str]:
         """The project keys of the spaces the user can see where the plugin is installed.
 

@@ -33,6 +33,16 @@ from ..helpers.polling import PollSchedule, TaskPoller
 from ..helpers.windows import DAY_MS, check_ms, fixed_windows
 from ..models.base import structure, structure_list
 from ..models.common import FieldValuePair, input_json, input_json_list
+from ..models.enums import (
+    AbortReason,
+    CompoundAction,
+    OperationType,
+    OperatorType,
+    OpRecordModule,
+    ResumeReason,
+    SourceType,
+    UpdateMode,
+)
 from ..models.work_items import (
     BatchUpdateProgress,
     BatchUpdateResult,
@@ -665,7 +675,7 @@ class WorkItems(WorkItemSearch):
         work_item_type_key: str,
         work_item_id: int | str,
         *,
-        reason_option: str,
+        reason_option: AbortReason,
         reason: str | None = None,
         idempotency_key: str | None = None,
     ) -> None:
@@ -702,7 +712,7 @@ class WorkItems(WorkItemSearch):
         work_item_type_key: str,
         work_item_id: int | str,
         *,
-        reason_option: str,
+        reason_option: ResumeReason,
         reason: str | None = None,
         idempotency_key: str | None = None,
     ) -> None:
@@ -812,7 +822,7 @@ class WorkItems(WorkItemSearch):
         project_key: str,
         work_item_id: int | str,
         *,
-        action: str,
+        action: CompoundAction,
         field_key: str | None = None,
         field_alias: str | None = None,
         group_uuid: str | None = None,
@@ -898,7 +908,7 @@ class WorkItems(WorkItemSearch):
         work_item_ids: Iterable[int | str],
         *,
         field_key: str | None = None,
-        update_mode: str,
+        update_mode: UpdateMode,
         after_field_value: Any = None,
         before_field_value: Any = None,
         idempotency_key: str | None = None,
@@ -1116,7 +1126,7 @@ class WorkItems(WorkItemSearch):
         work_item_ids: Iterable[int | str],
         *,
         field_key: str | None = None,
-        update_mode: str,
+        update_mode: UpdateMode,
         after_field_value: Any = None,
         before_field_value: Any = None,
         idempotency_key: str | None = None,
@@ -1216,13 +1226,13 @@ class WorkItems(WorkItemSearch):
         start_from: str | None = None,
         page_size: int | None = None,
         operator: str | Iterable[str] | None = None,
-        operator_type: str | Iterable[str] | None = None,
-        source_type: str | Iterable[str] | None = None,
+        operator_type: OperatorType | Iterable[OperatorType] | None = None,
+        source_type: SourceType | Iterable[SourceType] | None = None,
         source: str | Iterable[str] | None = None,
-        operation_type: str | Iterable[str] | None = None,
+        operation_type: OperationType | Iterable[OperationType] | None = None,
         start: int | None = None,
         end: int | None = None,
-        op_record_module: str | Iterable[str] | None = None,
+        op_record_module: OpRecordModule | Iterable[OpRecordModule] | None = None,
     ) -> ChangeLogPage:
         """One page of the change log of up to 50 work items.
 
@@ -1287,13 +1297,13 @@ class WorkItems(WorkItemSearch):
         *,
         page_size: int | None = None,
         operator: str | Iterable[str] | None = None,
-        operator_type: str | Iterable[str] | None = None,
-        source_type: str | Iterable[str] | None = None,
+        operator_type: OperatorType | Iterable[OperatorType] | None = None,
+        source_type: SourceType | Iterable[SourceType] | None = None,
         source: str | Iterable[str] | None = None,
-        operation_type: str | Iterable[str] | None = None,
+        operation_type: OperationType | Iterable[OperationType] | None = None,
         start: int | None = None,
         end: int | None = None,
-        op_record_module: str | Iterable[str] | None = None,
+        op_record_module: OpRecordModule | Iterable[OpRecordModule] | None = None,
     ) -> AsyncIterator[OpRecord]:
         """Every change-log record of any number of work items, over any time range.
 
