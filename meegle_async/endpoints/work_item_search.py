@@ -5,20 +5,20 @@
 method checks its input the way the official SDK types and the platform's rules allow, sends one
 request and returns a ``WorkItemPage``; each ``iter_*`` helper walks every page to the end and,
 where the server refuses a query as too broad (more than 5000 results, err_code 20094), splits the
-``created_at`` range with the same splitter as ``tasks.iter_search``. Field names and limits:
-``docs/spec-discovery.md``.
+``created_at`` range with the same splitter as ``tasks.iter_search`` (the walks live in
+``_search_walks``). Option labels in ``search_by_params`` conditions become option ids
+(``helpers.search_labels``). Field names and limits: ``docs/spec-discovery.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MeegleAPIError, MeegleValidationError
 from ..helpers.chunking import MAX_IDS_PER_REQUEST, validate_id, validate_ids
-from ..helpers.pagination import NumberedPage, iter_page_numbers
 from ..helpers.search_labels import has_label_candidates, resolve_search_labels
-from ..helpers.splitting import MIN_TIMESTAMP_MS, check_time_range, iter_created_at_windows, now_ms
+from ..helpers.splitting import check_time_range
 from ..models.base import structure
 from ..models.common import SearchGroup, input_json
 from ..models.search import SearchUser, WorkItemPage
@@ -31,6 +31,7 @@ from ._checks import (
     require_text,
     require_text_list,
 )
+from ._search_walks import _created_windows, _split_walk, _walk_pages, _within_created_at
 
 if TYPE_CHECKING:
     from ..helpers.field_builder import FieldMetadata
@@ -157,47 +158,6 @@ def _common_filters(
             body[name] = require_text_list(values, name, one_string_ok=True)
     if expand is not None:
         body["expand"] = input_json(expand, Expand, name="expand")
-
-
-def _item_key(item: WorkItem) -> Hashable:
-    # Without an id (a ``fields`` selection can leave it out) an item equals nothing else.
-    return item.id if item.id is not None else object()
-
-
-def _window_range(created_at: Any) -> tuple[int, int, tuple[int, int | None] | None]:
-    """The closed creation range a split walk covers, and the range as the caller gave it."""
-    if created_at is None:
-        return MIN_TIMESTAMP_MS, now_ms(), None
-    lo, end = check_time_range(created_at, name="created_at")
-    hi = now_ms() if end is None else end
-    if hi < lo:
-        raise MeegleValidationError(f"created_at: start {lo} is in the future")
-    return lo, hi, (lo, end)
-
-
-def _split_walk(
-    walk: Callable[[tuple[int, int | None] | None], AsyncIterator[WorkItem]],
-    created_at: Any,
-    what: str,
-) -> AsyncIterator[WorkItem]:
-    """Walk the query as the caller gave it; split its creation range if the server refuses it.
-
-    The first walk sends the caller's ``created_at`` unchanged (or none); only when the server
-    answers 20094 is the range ``[start or MIN_TIMESTAMP_MS, end or now]`` halved into windows
-    that do not overlap, each sent as an explicit range, so a query under the cap costs nothing
-    extra and a refused one still returns every item once.
-    """
-    lo, hi, given = _window_range(created_at)
-    first = True
-
-    def fetch_window(start: int, end: int) -> AsyncIterator[WorkItem]:
-        nonlocal first
-        if first:
-            first = False
-            return walk(given)
-        return walk((start, end))
-
-    return iter_created_at_windows(fetch_window, lo, hi, key=_item_key, what=what)
 
 
 class WorkItemSearch(EndpointGroup):
@@ -873,47 +833,3 @@ def _search_body(
     if expand is not None:
         body["expand"] = input_json(expand, Expand, name="expand")
     return body
-
-
-def _within_created_at(group: dict[str, Any], start: int, end: int | None) -> dict[str, Any]:
-    """``group`` AND ``start <= created_at <= end``, as one condition tree."""
-    params: list[dict[str, Any]] = [{"param_key": "created_at", "operator": ">=", "value": start}]
-    if end is not None:
-        params.append({"param_key": "created_at", "operator": "<=", "value": end})
-    return {"conjunction": "AND", "search_params": params, "search_groups": [group]}
-
-
-def _walk_pages(
-    send: Callable[[Mapping[str, Any]], Awaitable[WorkItemPage]],
-    body: Mapping[str, Any],
-    size: int,
-    what: str,
-) -> AsyncIterator[WorkItem]:
-    """Every page of one query, from page 1, following a server that caps ``page_size``."""
-
-    async def fetch(page_num: int) -> NumberedPage[WorkItem]:
-        page = await send({**body, "page_num": page_num, "page_size": size})
-        pagination = page.pagination
-        return NumberedPage(
-            page.items or [], pagination.page_num if pagination is not None else None, page.total
-        )
-
-    return iter_page_numbers(fetch, page_size=size, key=_item_key, what=what, infer_page_size=True)
-
-
-def _created_windows(
-    send: Callable[[Mapping[str, Any]], Awaitable[WorkItemPage]],
-    body: Mapping[str, Any],
-    size: int,
-    what: str,
-) -> Callable[[tuple[int, int | None] | None], AsyncIterator[WorkItem]]:
-    """A walk of ``body`` restricted to a creation window, sent as its ``created_at`` field."""
-
-    def walk(window: tuple[int, int | None] | None) -> AsyncIterator[WorkItem]:
-        if window is None:
-            return _walk_pages(send, body, size, what)
-        start, end = window
-        interval = {"start": start} if end is None else {"start": start, "end": end}
-        return _walk_pages(send, {**body, "created_at": interval}, size, what)
-
-    return walk
