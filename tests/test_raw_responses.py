@@ -3,6 +3,7 @@ model plus the status, headers, log id and attempts of every request a call made
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -170,3 +171,22 @@ async def test_with_options_copies_and_refusals(fake: FakeMeegle, client: Meegle
         _ = client.with_raw_response.work_items.field_metadata
     with pytest.raises(AttributeError, match="with_raw_response has no 'stats'"):
         _ = client.with_raw_response.stats
+
+
+async def test_concurrent_raw_calls_keep_their_own_answers(
+    fake: FakeMeegle, client: MeegleClient
+) -> None:
+    ids = story_ids(fake)
+    raw = client.with_raw_response
+    details, spaces, types = await asyncio.gather(
+        raw.work_items.get_details(fake.project_key, "story", ids),
+        raw.spaces.list(),
+        raw.spaces.get_work_item_types(fake.project_key),
+    )
+    assert {r.endpoint for r in details.responses} == {"get_work_item_details"}
+    assert len(details.responses) == 3
+    assert [r.endpoint for r in spaces.responses] == ["list_project"]
+    assert [r.endpoint for r in types.responses] == ["query_work_item_types"]
+    assert [t.type_key for t in types.parsed] == [
+        t.type_key for t in await client.spaces.get_work_item_types(fake.project_key)
+    ]
