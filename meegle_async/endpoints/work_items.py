@@ -42,6 +42,7 @@ from ..models.enums import (
     ResumeReason,
     SourceType,
     UpdateMode,
+    ZeroOrOne,
 )
 from ..models.work_items import (
     BatchUpdateProgress,
@@ -497,7 +498,7 @@ class WorkItems(WorkItemSearch):
         name: str | None = None,
         template_id: int | None = None,
         field_value_pairs: Iterable[FieldValuePair | Mapping[str, Any]] | None = None,
-        required_mode: int | None = None,
+        required_mode: ZeroOrOne | None = None,
         idempotency_key: str | None = None,
         fields: Mapping[str, Any] | None = None,
     ) -> int:

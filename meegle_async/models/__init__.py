@@ -15,6 +15,7 @@ from .enums import (
     AbortReason,
     CompoundAction,
     Conjunction,
+    CustomFieldType,
     OperationType,
     OperatorType,
     OpRecordModule,
@@ -25,6 +26,7 @@ from .enums import (
     SpaceOrder,
     SubtaskAction,
     UpdateMode,
+    ZeroOrOne,
 )
 from .fields import (
     FieldOption,
@@ -91,6 +93,7 @@ __all__ = [
     "CompoundAction",
     "Conjunction",
     "CreateFromResourceResult",
+    "CustomFieldType",
     "DataSource",
     "DefaultValue",
     "Expand",
@@ -159,6 +162,7 @@ __all__ = [
     "WorkflowConnection",
     "WorkflowInfo",
     "WorkflowNode",
+    "ZeroOrOne",
     "converter",
     "input_json",
     "input_json_list",

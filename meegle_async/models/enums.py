@@ -27,6 +27,7 @@ __all__ = [
     "AbortReason",
     "CompoundAction",
     "Conjunction",
+    "CustomFieldType",
     "OpRecordModule",
     "OperationType",
     "OperatorType",
@@ -37,6 +38,7 @@ __all__ = [
     "SpaceOrder",
     "SubtaskAction",
     "UpdateMode",
+    "ZeroOrOne",
     "literal_values",
 ]
 
@@ -50,6 +52,29 @@ ResumeReason = Literal["restart", "rollback", "test", "other"]
 CompoundAction = Literal["add", "update", "delete"]
 #: ``tasks.complete_or_rollback``'s ``action``.
 SubtaskAction = Literal["confirm", "rollback"]
+#: An int flag the API takes as 0 or 1 (``required_mode``, ``value_type``).
+ZeroOrOne = Literal[0, 1]
+#: ``fields.create``'s ``field_type_key``: the types a custom field can be created with.
+CustomFieldType = Literal[
+    "text",
+    "multi_text",
+    "select",
+    "multi_select",
+    "tree_select",
+    "tree_multi_select",
+    "radio",
+    "user",
+    "multi_user",
+    "date",
+    "schedule",
+    "link",
+    "number",
+    "multi_file",
+    "bool",
+    "signal",
+    "work_item_related_select",
+    "work_item_related_multi_select",
+]
 #: Change-log filter ``operator_type``.
 OperatorType = Literal["user", "auto", "system", "calc_field", "plugin", "others"]
 #: Change-log filter ``source_type``.
@@ -111,7 +136,7 @@ SearchOperator = Literal[
 ]
 
 
-def literal_values(literal: Any) -> tuple[str, ...]:
-    """The strings of a ``Literal`` type: ``literal_values(UpdateMode)`` gives
+def literal_values(literal: Any) -> tuple[Any, ...]:
+    """The values of a ``Literal`` type: ``literal_values(UpdateMode)`` gives
     ``("APPEND", "UPDATE", "REPLACE")``."""
-    return tuple(str(v) for v in get_args(literal))
+    return tuple(get_args(literal))

@@ -33,6 +33,10 @@ async def typos(client: MeegleClient, mode: str) -> None:
     SearchParam(param_key="priority", operator="HAS ANY", value=["P0"])  # E
     SearchGroup(conjunction="AND", search_params=[])
     SearchGroup(conjunction="and", search_params=[])  # E
+    await client.fields.create("s", "t", field_name="P", field_type_key="select")
+    await client.fields.create("s", "t", field_name="P", field_type_key="selection")  # E
+    await wi.create("s", "t", name="x", required_mode=1)
+    await wi.create("s", "t", name="x", required_mode=2)  # E
 
 
 async def raw_types(client: MeegleClient) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from meegle_async.endpoints import spaces, work_item_search, work_items
+from meegle_async.endpoints import fields, spaces, work_item_search, work_items
 from meegle_async.models import enums
 from meegle_async.models.base import structure, to_dict
 from meegle_async.models.common import SearchGroup
@@ -57,6 +57,11 @@ def test_mypy_flags_exactly_the_typo_lines() -> None:
 )
 def test_each_literal_lists_what_the_runtime_check_allows(literal: Any, runtime: Any) -> None:
     assert enums.literal_values(literal) == tuple(runtime)
+
+
+def test_custom_field_types_match_what_create_accepts() -> None:
+    assert set(enums.literal_values(enums.CustomFieldType)) == fields.SUPPORTED_FIELD_TYPES
+    assert enums.literal_values(enums.ZeroOrOne) == (0, 1)
 
 
 def test_models_typed_with_literals_still_keep_any_string_the_server_sends() -> None:
