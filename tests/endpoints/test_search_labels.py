@@ -176,7 +176,7 @@ def platform_metadata() -> FieldMetadata:
 
 def test_cascading_paths_aliases_and_ambiguous_labels() -> None:
     meta = platform_metadata()
-    group = {
+    group: dict[str, Any] = {
         "conjunction": "AND",
         "search_params": [
             {"param_key": "plat", "operator": "HAS ANY OF", "value": ["iPad", "ios / phone"]},
