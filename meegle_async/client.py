@@ -12,14 +12,20 @@ import aiohttp
 import attrs
 
 from .endpoints._base import EndpointGroup
+from .endpoints.attachments import Attachments
 from .endpoints.fields import Fields
 from .endpoints.resources import Resources
+from .endpoints.roles import Roles
 from .endpoints.spaces import Spaces
 from .endpoints.tasks import Tasks
+from .endpoints.teams import Teams
+from .endpoints.templates import Templates
 from .endpoints.users import Users
 from .endpoints.work_items import WorkItems
+from .endpoints.workflows import Workflows
 from .errors import MeegleValidationError
 from .helpers.field_builder import metadata_cache_for
+from .helpers.lookups import lookup_cache_for
 from .raw import WithRawResponse, record_raw_response
 from .transport.auth import (
     DEFAULT_TOKEN_INVALID_CODES,
@@ -297,6 +303,34 @@ class MeegleClient:
         return Tasks(self._send)
 
     @cached_property
+    def workflows(self) -> Workflows:
+        """Workflows and nodes: read a workflow, complete or roll back nodes, change state, move
+        by name (``client.workflows.move_to("space", "story", 1001, "Development")``)."""
+        return Workflows(self._send, lookups=lookup_cache_for(self._transport))
+
+    @cached_property
+    def teams(self) -> Teams:
+        """Teams, business lines and user-group members of a space
+        (``client.teams.list("space", cached=True)``)."""
+        return Teams(self._send, lookups=lookup_cache_for(self._transport))
+
+    @cached_property
+    def roles(self) -> Roles:
+        """Flow roles of a work item type (``client.roles.list("space", "story")``)."""
+        return Roles(self._send, lookups=lookup_cache_for(self._transport))
+
+    @cached_property
+    def templates(self) -> Templates:
+        """Process templates: list and detail (``client.templates.list("space", "story")``)."""
+        return Templates(self._send, lookups=lookup_cache_for(self._transport))
+
+    @cached_property
+    def attachments(self) -> Attachments:
+        """Files on work items: upload, download (streamed), list, delete
+        (``client.attachments.download(..., to="out/")``)."""
+        return Attachments(self._send, transport=self._transport, options=self._options)
+
+    @cached_property
     def fields(self) -> Fields:
         """Field settings: read, create and update custom fields
         (``client.fields.get_all("space", work_item_type_key="story")``)."""
@@ -306,7 +340,7 @@ class MeegleClient:
     def spaces(self) -> Spaces:
         """Spaces: project keys, details, work item types
         (``client.spaces.get_work_item_types("space")``)."""
-        return Spaces(self._send, user_key=self.user_key)
+        return Spaces(self._send, user_key=self.user_key, lookups=lookup_cache_for(self._transport))
 
     @cached_property
     def users(self) -> Users:
