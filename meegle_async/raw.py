@@ -1,9 +1,10 @@
 """Raw answers of any call: ``client.with_raw_response`` and ``capture_raw_responses``.
 
-Every request a client sends passes ``MeegleClient._send``, which hands its ``RawResponse`` (HTTP
-status, headers, log id, attempts, the decoded envelope) to ``record_raw_response``. That
-appends it to every collector active in the current context (a ``ContextVar``), so any method,
-present or future, reports its answers without knowing about it:
+Every request a client sends passes ``MeegleClient._send`` (file calls: the file groups'
+``_file_call``), which hands its ``RawResponse`` (HTTP status, headers, log id, attempts, the
+decoded envelope) to ``record_raw_response`` (``transport.response``). That appends it to every
+collector active in the current context (a ``ContextVar``), so any method, present or future,
+reports its answers without knowing about it:
 
 * ``await client.with_raw_response.work_items.get_details(...)`` returns a ``RawResult``: the
   method's usual result (``parsed``) and the ``RawResponse`` of every request the call made
@@ -27,13 +28,13 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 import attrs
 
 from .endpoints._base import EndpointGroup
-from .transport.response import RawResponse
+from .transport.response import RAW_SINKS as _SINKS
+from .transport.response import RawResponse, record_raw_response
 
 if TYPE_CHECKING:
     from .client import MeegleClient
@@ -49,16 +50,6 @@ __all__ = [
 
 T = TypeVar("T")
 P = ParamSpec("P")
-
-_SINKS: ContextVar[tuple[list[RawResponse], ...]] = ContextVar(
-    "meegle_async_raw_responses", default=()
-)
-
-
-def record_raw_response(response: RawResponse) -> None:
-    """Hand ``response`` to every collector active in this context (none: nothing happens)."""
-    for sink in _SINKS.get():
-        sink.append(response)
 
 
 @contextmanager

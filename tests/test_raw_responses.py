@@ -190,3 +190,25 @@ async def test_concurrent_raw_calls_keep_their_own_answers(
     assert [t.type_key for t in types.parsed] == [
         t.type_key for t in await client.spaces.get_work_item_types(fake.project_key)
     ]
+
+
+async def test_file_calls_and_newer_groups_report_their_answers(
+    fake: FakeMeegle, client: MeegleClient
+) -> None:
+    wid = story_ids(fake)[0]
+    raw = client.with_raw_response
+    up = await raw.attachments.upload(
+        fake.project_key, "story", wid, b"hello", field_alias="attachments", filename="a.txt"
+    )
+    assert up.parsed is None
+    assert [r.endpoint for r in up.responses] == ["upload_attachment"]
+    assert up.log_id == fake.requests_to("upload_attachment")[-1].log_id
+    listed = await raw.attachments.list(fake.project_key, "story", wid)
+    (found,) = listed.parsed
+    down = await raw.attachments.download(fake.project_key, "story", wid, found.uuid)
+    assert down.parsed == b"hello"
+    assert [r.endpoint for r in down.responses] == ["download_attachment"]
+    assert down.status == 200
+    flow = await raw.workflows.get(fake.project_key, "story", wid)
+    assert flow.responses
+    assert flow.log_id == fake.requests_to(flow.responses[-1].endpoint)[-1].log_id
