@@ -64,6 +64,8 @@ from ..transport.response import RawResponse
 from ._base import Requester
 from ._checks import bad_answer, check_fields, require_text
 from .fields import Fields
+from .work_item_extras import WorkItemExtras
+from .work_item_fulltext import WorkItemFullTextSearch
 from .work_item_search import WorkItemSearch
 
 __all__ = [
@@ -244,7 +246,7 @@ def _time_range(start: object, end: object, *, max_span: int | None) -> tuple[in
     return lo, hi
 
 
-class WorkItems(WorkItemSearch):
+class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
     """Work items: details, creation metadata, create/update/delete, abort/resume, freeze,
     compound fields, batch updates and the change log (``client.work_items``)."""
 

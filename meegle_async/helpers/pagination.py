@@ -11,7 +11,7 @@ a row, then raises ``MeeglePaginationError``: no walk sends requests without end
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import attrs
 
@@ -35,6 +35,15 @@ class CursorPage(Generic[T]):
     has_more: bool | None = None
 
 
+class PageFacts(Protocol):
+    """What a page-numbered answer's ``pagination`` tells (``models.common.Pagination``)."""
+
+    @property
+    def page_num(self) -> int | None: ...
+    @property
+    def total(self) -> int | None: ...
+
+
 @attrs.frozen
 class NumberedPage(Generic[T]):
     """One page-numbered answer: its items, the page number the server says it is (if it says),
@@ -43,6 +52,13 @@ class NumberedPage(Generic[T]):
     items: Sequence[T]
     page_num: int | None = None
     total: int | None = None
+
+    @classmethod
+    def of(cls, items: Sequence[T] | None, pagination: PageFacts | None) -> NumberedPage[T]:
+        """A page from its items and the answer's ``pagination`` (``page_num``, ``total``)."""
+        if pagination is None:
+            return cls(items or [])
+        return cls(items or [], pagination.page_num, pagination.total)
 
 
 async def iter_cursor(

@@ -32,11 +32,19 @@ from .discovery import DiscoveryHandlers
 from .faults import FaultPlan, Faults
 from .files_state import MAX_FILE_BYTES, FileAnswer, parse_multipart
 from .handlers import collect_handlers
+from .handlers.ai import AIHandlers
+from .handlers.charts import ChartHandlers
+from .handlers.deliverables import DeliverableHandlers
 from .handlers.fields import FieldHandlers
 from .handlers.files import FileHandlers
 from .handlers.resources import ResourceHandlers
+from .handlers.search import SearchHandlers
 from .handlers.space_config import SpaceConfigHandlers
 from .handlers.tasks import TaskHandlers
+from .handlers.tenant import TenantHandlers
+from .handlers.user_groups import UserGroupHandlers
+from .handlers.work_hours import WorkHourHandlers
+from .handlers.work_item_extras import WorkItemExtraHandlers
 from .handlers.work_items import WorkItemHandlers
 from .handlers.workflows import WorkflowHandlers
 from .rules import JSON, ApiError, fail
@@ -130,13 +138,21 @@ class RateLimiter:
 
 
 class FakeMeegle(
+    SearchHandlers,
+    ChartHandlers,
     WorkItemHandlers,
     ResourceHandlers,
     TaskHandlers,
     FieldHandlers,
+    WorkHourHandlers,
+    DeliverableHandlers,
+    WorkItemExtraHandlers,
+    TenantHandlers,
+    AIHandlers,
     WorkflowHandlers,
     SpaceConfigHandlers,
     FileHandlers,
+    UserGroupHandlers,
 ):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
@@ -230,6 +246,12 @@ class FakeMeegle(
         self._runner: web.AppRunner | None = None
         self._base_url = ""
         self.routes = self._routes()
+        #: The token endpoints (catalogue group ``auth``) and their handlers.
+        self.token_routes: dict[str, Callable[[web.Request, Any], JSON]] = {
+            "plugin_token": self._plugin_token,
+            "user_plugin_token": self._user_plugin_token,
+            "refresh_token": self._refresh_token,
+        }
         self.app = self._build_app()
 
     # ---------------------------------------------------------------- lifecycle
@@ -300,12 +322,9 @@ class FakeMeegle(
     # -------------------------------------------------------------- plumbing
     def _build_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_FILE_BYTES + 1024 * 1024)
-        for name, path, fn in (
-            ("plugin_token", "/open_api/authen/plugin_token", self._plugin_token),
-            ("user_plugin_token", "/open_api/authen/user_plugin_token", self._user_plugin_token),
-            ("refresh_token", "/open_api/authen/refresh_token", self._refresh_token),
-        ):
-            app.router.add_route("POST", path, self._wrap_token(name, fn))
+        for name, fn in self.token_routes.items():
+            entry = ENDPOINTS[name]
+            app.router.add_route(entry.method, entry.path, self._wrap_token(name, fn))
         # aiohttp tries routes in order: fewer placeholders first, so that a literal segment
         # (``work_item/type/{key}``) wins over a placeholder (``work_item/{type}/{id}``).
         for route in sorted(self.routes, key=lambda r: r.path.count("{")):
@@ -616,6 +635,8 @@ class FakeMeegle(
         }
         routes = []
         for entry in ENDPOINTS:
+            if entry.group == "auth":
+                continue  # the token endpoints: token_routes, with their own envelope
             handler = handlers.get(entry.name)
             if handler is None:
                 raise RuntimeError(f"the fake has no handler for catalogue entry {entry.name}")
