@@ -87,7 +87,18 @@ from .models import (
     WorkItemTypeInfo,
     to_dict,
 )
+from .models.comments import Comment, CommentPage, CommentQueryPage, CommentV2
 from .models.files import Attachment, DownloadedFile, FileComment, FileDetail
+from .models.relations import (
+    ProjectRelationRules,
+    RelationBindInstance,
+    RelationInstance,
+    RelationRule,
+    StoryRelation,
+    StoryRelations,
+    WorkItemRelation,
+    WorkItemRelationDetail,
+)
 from .raw import RawIterator, RawResult, capture_raw_responses
 from .transport import (
     ClientStats,
@@ -107,6 +118,10 @@ __all__ = [
     "BusinessLine",
     "ChangeLogPage",
     "ClientStats",
+    "Comment",
+    "CommentPage",
+    "CommentQueryPage",
+    "CommentV2",
     "CreateFromResourceResult",
     "DataSource",
     "DownloadedFile",
@@ -151,9 +166,13 @@ __all__ = [
     "OptionUpdate",
     "PollSchedule",
     "ProcessTemplate",
+    "ProjectRelationRules",
     "RawIterator",
     "RawResponse",
     "RawResult",
+    "RelationBindInstance",
+    "RelationInstance",
+    "RelationRule",
     "RequestEvent",
     "RequiredInfo",
     "ResourceInstance",
@@ -166,6 +185,8 @@ __all__ = [
     "SharedState",
     "SimpleField",
     "Space",
+    "StoryRelation",
+    "StoryRelations",
     "SubTask",
     "TaskSearchItem",
     "TaskSearchPage",
@@ -179,6 +200,8 @@ __all__ = [
     "UserGroupPage",
     "WorkItem",
     "WorkItemPage",
+    "WorkItemRelation",
+    "WorkItemRelationDetail",
     "WorkItemType",
     "WorkItemTypeInfo",
     "Workflow",
