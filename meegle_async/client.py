@@ -31,6 +31,7 @@ from .endpoints.templates import Templates
 from .endpoints.tenant import TenantAdmin
 from .endpoints.users import Users
 from .endpoints.views import Views
+from .endpoints.wbs import Wbs
 from .endpoints.work_hours import WorkHours
 from .endpoints.work_items import WorkItems
 from .endpoints.workflows import Workflows
@@ -448,6 +449,12 @@ class MeegleClient:
         """Users: look up by key, email or Lark id, search by name
         (``client.users.query(user_keys=[...])``)."""
         return Users(self._send)
+
+    @cached_property
+    def wbs(self) -> Wbs:
+        """WBS views and plan tables: the published view, drafts (query, patch, reset,
+        publish), WBS templates (``client.wbs.get_view("space", "story", 1001)``)."""
+        return Wbs(self._send)
 
     @cached_property
     def views(self) -> Views:
