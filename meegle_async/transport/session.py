@@ -293,8 +293,12 @@ class Transport:
             try:
                 token = await self.auth.token()
                 headers = self._headers(token, options.user_key, idem, body is not None)
-                permit = await self.limiter.acquire(
-                    key, rate.current if rate is not None else self.rates.qps(endpoint)
+                qps = rate.current if rate is not None else self.rates.qps(endpoint)
+                per_minute = self.rates.per_minute(endpoint)
+                permit = await (
+                    self.limiter.acquire(key, qps)
+                    if per_minute is None
+                    else self.limiter.acquire(key, qps, per_minute=per_minute)
                 )
                 granted_at = permit.granted_at
                 stats.limiter_wait_seconds += permit.waited
