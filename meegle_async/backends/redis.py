@@ -74,6 +74,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal, cast
+from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 from redis.asyncio import Redis
@@ -980,6 +981,51 @@ def redis_shared_state(
     return SharedState(limiter=limiter, token_store=store)
 
 
+_BOOLEAN_OPTIONS = frozenset(
+    {"socket_keepalive", "retry_on_timeout", "ssl_check_hostname", "legacy_responses"}
+)
+_TRUE = frozenset({"1", "true", "yes", "on", "y"})
+_FALSE = frozenset({"0", "false", "no", "off", "n", ""})
+_CERT_REQS = frozenset({"none", "optional", "required"})
+
+
+def _check_url(url: object) -> str:
+    """Refuse what ``redis-py`` would accept now and fail on (or misread) at the first call."""
+    if not isinstance(url, str):
+        raise MeegleValidationError(f"the Redis URL must be a string, not {type(url).__name__}")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    where = f"{scheme}://{parts.hostname or ''}" if scheme != "unix" else "unix://..."
+    if scheme not in ("redis", "rediss", "unix"):
+        raise MeegleValidationError(
+            f"the Redis URL must start with redis://, rediss:// or unix://, not {scheme or '?'}://"
+        )
+    if scheme != "unix":
+        db = parts.path.lstrip("/")
+        if db and not db.isdigit():
+            raise MeegleValidationError(
+                f"the Redis URL {where}/... names database {db!r}: it must be a number >= 0, "
+                "as in redis://host:6379/0"
+            )
+        try:
+            parts.port  # noqa: B018  (raises on a port that is not a number)
+        except ValueError:
+            raise MeegleValidationError(
+                f"the Redis URL {where}:... has a port that is not a number"
+            ) from None
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        lowered = value.strip().lower()
+        if name == "ssl_cert_reqs" and value not in _CERT_REQS:
+            raise MeegleValidationError(
+                f"the Redis URL has ssl_cert_reqs={value!r}: use none, optional or required"
+            )
+        if name in _BOOLEAN_OPTIONS and lowered not in _TRUE | _FALSE:
+            raise MeegleValidationError(f"the Redis URL has {name}={value!r}: use true or false")
+        if name == "db" and not value.strip().isdigit():
+            raise MeegleValidationError(f"the Redis URL has db={value!r}: it must be a number >= 0")
+    return url
+
+
 def shared_state_from_url(
     url: str,
     *,
@@ -1016,6 +1062,7 @@ def shared_state_from_url(
     """
     mode = _check_mode(on_backend_error)
     timeout = _check_positive(socket_timeout, "socket_timeout")
+    _check_url(url)
     try:
         client = Redis.from_url(
             url,
