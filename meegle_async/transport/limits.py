@@ -335,13 +335,15 @@ class AdaptiveRate:
 
     A throttled answer, although the limiter kept to its rate, may mean the token's budget is
     shared with traffic we do not see, or may be noise (a server hiccup). One 429 among answers
-    that succeed is noise: the rate drops multiplicatively only when throttling *persists*, that
-    is when at least ``persist_share`` of the last ``2 x ceiling`` answers (at least 5) were
-    throttled, counting at least a second's worth of answers and two throttled ones. Only
-    answers to requests granted *after* the last drop count, so a burst of 429s for requests
-    already on their way at the old rate lowers it once (TCP's "once per window"). Each clean
-    stretch of about one second of traffic raises the
-    rate by ``step`` again, never above ``ceiling``.
+    that succeed is noise: the rate drops only when throttling *persists*, that is when at least
+    ``persist_share`` of the last ``2 x ceiling`` answers (at least 5) were throttled, counting
+    at least half a second's worth of answers (at the current rate) and two throttled ones. It
+    then drops to ``decrease`` times the rate; when a third or more were throttled, to what the
+    server did accept in the last second if that is lower (never below a quarter of the rate).
+    Only answers to requests granted *after* the last drop count, so a burst of 429s for
+    requests already on their way at the old rate lowers it once (TCP's "once per window").
+    Each clean stretch of about one second of traffic raises the rate by ``step`` again, never
+    above ``ceiling``.
     """
 
     ceiling: float
@@ -349,11 +351,13 @@ class AdaptiveRate:
     decrease: float = 0.75
     step: float = 0.25
     floor: float = 0.2
-    persist_share: float = 0.2
+    persist_share: float = 0.15
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
     _clean: int = 0
     _last_decrease: float = -math.inf
     _outcomes: deque[bool] = attrs.field(factory=deque, repr=False)  # True: throttled
     _throttled: int = 0
+    _accepted: deque[float] = attrs.field(factory=deque, repr=False)  # answer times
 
     @rate.default
     def _rate_default(self) -> float:
@@ -370,6 +374,11 @@ class AdaptiveRate:
         while len(self._outcomes) > size:
             self._throttled -= self._outcomes.popleft()
 
+    def _accepted_since(self, since: float) -> int:
+        while self._accepted and self._accepted[0] < since:
+            self._accepted.popleft()
+        return len(self._accepted)
+
     def on_throttled(self, now: float, granted_at: float = math.inf) -> None:
         """Count a throttled answer to a request granted at ``granted_at``; lower the rate when
         throttling persists."""
@@ -379,18 +388,27 @@ class AdaptiveRate:
         self._record(True)
         if (
             self._throttled < 2
-            or len(self._outcomes) < max(3, math.ceil(self.ceiling))
+            or len(self._outcomes) < max(3, math.ceil(self.rate / 2))
             or self._throttled < self.persist_share * len(self._outcomes)
         ):
             return
+        share = self._throttled / len(self._outcomes)
         self._last_decrease = now
         self._outcomes.clear()
         self._throttled = 0
-        self.rate = max(self.floor, min(self.rate, self.ceiling) * self.decrease)
+        rate = min(self.rate, self.ceiling)
+        lower = rate * self.decrease
+        if share >= 1 / 3:
+            # Clearly a smaller budget: what the server accepted in the last second measures it.
+            lower = min(lower, max(self._accepted_since(now - SECOND_WINDOW), rate / 4))
+        self.rate = max(self.floor, lower)
 
     def on_success(self) -> None:
         """Count a clean answer; after about a second's worth, raise the rate by ``step``."""
         self._record(False)
+        now = self.clock()
+        self._accepted.append(now)
+        self._accepted_since(now - SECOND_WINDOW)
         if self.rate >= self.ceiling:
             return
         self._clean += 1

@@ -188,22 +188,27 @@ def test_rate_table_merges_overrides_over_the_built_in_table() -> None:
 
 
 def test_adaptive_rate_drops_on_throttling_and_climbs_back_additively() -> None:
-    rate = AdaptiveRate(ceiling=15)
+    now = [0.5]
+    rate = AdaptiveRate(ceiling=15, clock=lambda: now[0])
     for _ in range(11):
         rate.on_success()
     rate.on_throttled(now=0.8, granted_at=0.7)  # one 429 among successes: noise
     assert rate.rate == 15
-    for _ in range(3):
-        rate.on_throttled(now=1.0, granted_at=0.9)  # 4 of 15 answers throttled: it persists
+    rate.on_throttled(now=1.0, granted_at=0.9)  # 2 of 13 answers throttled: it persists
     assert rate.rate == pytest.approx(11.25)
     rate.on_throttled(now=1.1, granted_at=0.95)  # sent at the old rate: the same burst
     assert rate.rate == pytest.approx(11.25)
-    for n in range(15):
-        rate.on_throttled(now=2.0 + n / 100, granted_at=1.5)  # sent at the new rate, throttled
-    assert rate.rate == pytest.approx(8.4375)
-    for _ in range(9):
+    # Sent at the new rate: 3 accepted, then throttled again and again. Half throttled is a
+    # smaller budget, not noise: the rate drops to what the server accepted in the last second.
+    now[0] = 2.0
+    for _ in range(3):
         rate.on_success()
-    assert rate.rate == pytest.approx(8.6875)
+    for n in range(3):
+        rate.on_throttled(now=2.01 + n / 100, granted_at=1.5)
+    assert rate.rate == 3
+    for _ in range(3):
+        rate.on_success()
+    assert rate.rate == pytest.approx(3.25)
     for _ in range(10_000):
         rate.on_success()
     assert rate.rate == 15  # never above the configured rate
