@@ -12,9 +12,9 @@ Extra cost: none while no chunk is refused; at most ``2n - 2`` requests for a re
 
 **Coalescing** (the DataLoader pattern). ``Coalescer.get(group, id)`` collects the ids asked for
 in the same loop iteration (or within ``window`` seconds) under one ``group`` (space, type and
-options) and fetches them together, up to 50 a request; each caller gets its own item or its
-own ``MeegleNotFoundError``. A caller cancelled while it waits leaves the shared request, and
-every other caller, alone.
+options) and fetches them together, up to 50 a request; an id already in a request under way
+waits for that one. Each caller gets its own item or its own ``MeegleNotFoundError``. A caller
+cancelled while it waits leaves the shared request, and every other caller, alone.
 """
 
 from __future__ import annotations
@@ -171,6 +171,7 @@ class Coalescer(Generic[G, T]):
         self._max_batch = max_batch
         self._what = what
         self._pending: dict[G, _Batch] = {}
+        self._in_flight: dict[G, list[_Batch]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
     async def get(self, group: G, item_id: int) -> T:
@@ -181,6 +182,11 @@ class Coalescer(Generic[G, T]):
             MeegleError: the shared request failed (every caller in it gets the error).
         """
         loop = asyncio.get_running_loop()
+        future: asyncio.Future[object] = loop.create_future()
+        for sent in self._in_flight.get(group, ()):
+            if item_id in sent.waiters:  # already asked for: share that request's answer
+                sent.waiters[item_id].append(future)
+                return await future  # type: ignore[return-value]
         batch = self._pending.get(group)
         if batch is None:
             batch = self._pending[group] = _Batch()
@@ -188,7 +194,6 @@ class Coalescer(Generic[G, T]):
                 batch.handle = loop.call_later(self.window, self._dispatch, group, batch)
             else:
                 batch.handle = loop.call_soon(self._dispatch, group, batch)
-        future: asyncio.Future[object] = loop.create_future()
         batch.waiters.setdefault(item_id, []).append(future)
         if len(batch.waiters) >= self._max_batch:
             if batch.handle is not None:
@@ -200,6 +205,7 @@ class Coalescer(Generic[G, T]):
     def _dispatch(self, group: G, batch: _Batch) -> None:
         if self._pending.get(group) is batch:
             del self._pending[group]
+        self._in_flight.setdefault(group, []).append(batch)
         task = asyncio.ensure_future(self._run(group, batch))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
@@ -208,7 +214,8 @@ class Coalescer(Generic[G, T]):
         ids = list(batch.waiters)
         try:
             outcome = await self._fetch(group, ids)
-        except BaseException as error:  # every caller in the batch gets the shared failure
+        except BaseException as error:
+            self._landed(group, batch)  # every caller in the batch gets the shared failure
             for futures in batch.waiters.values():
                 for future in futures:
                     if future.done():
@@ -220,6 +227,7 @@ class Coalescer(Generic[G, T]):
             if not isinstance(error, Exception):
                 raise
             return
+        self._landed(group, batch)
         refusal = outcome.refusal
         for item_id, futures in batch.waiters.items():
             for future in futures:
@@ -237,3 +245,10 @@ class Coalescer(Generic[G, T]):
                             endpoint=self._endpoint,
                         )
                     )
+
+    def _landed(self, group: G, batch: _Batch) -> None:
+        sent = self._in_flight.get(group)
+        if sent is not None:
+            sent.remove(batch)
+            if not sent:
+                del self._in_flight[group]
