@@ -221,3 +221,37 @@ async def test_a_failure_of_the_shared_request_reaches_every_caller(fake: FakeMe
     assert all(isinstance(r, MeegleNotFoundError) for r in results)
     assert {r.code for r in results} == {30014}  # type: ignore[union-attr]
     assert len(fake.requests_to(DETAILS)) == 1
+
+
+# -- resources --------------------------------------------------------------------------------
+
+
+def resource_kind(fake: FakeMeegle) -> tuple[str, str, list[int]]:
+    items = fake.store.items.values()
+    kinds = sorted({(i.project_key, i.type_key) for i in items if i.is_resource})
+    project_key, type_key = kinds[0]
+    ids = sorted(
+        i.id
+        for i in fake.store.items.values()
+        if i.is_resource and (i.project_key, i.type_key) == (project_key, type_key)
+    )
+    return project_key, type_key, ids
+
+
+async def test_resource_gets_are_coalesced_and_missing_ones_reported(fake: FakeMeegle) -> None:
+    endpoint = "get_work_item_resource_instance_detail"
+    project_key, type_key, ids = resource_kind(fake)
+    ids = ids[:5]
+    gone = unknown_ids(2)
+    async with client_for(fake) as client:
+        results = await asyncio.gather(
+            *(client.resources.get(project_key, type_key, i) for i in [*ids, *gone]),
+            return_exceptions=True,
+        )
+        assert len(fake.requests_to(endpoint)) == 1
+        with pytest.raises(MeegleMissingIdsError) as info:
+            await client.resources.get_details(project_key, type_key, [*gone, *ids])
+    assert [r.id for r in results[:5]] == ids  # type: ignore[union-attr]
+    assert all(type(r) is MeegleNotFoundError for r in results[5:])
+    assert [i.id for i in info.value.found] == ids
+    assert info.value.missing_ids == gone
