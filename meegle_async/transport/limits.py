@@ -250,6 +250,8 @@ class MemoryLimiterBackend:
         sleep: how to wait (``asyncio.sleep``); tests pass one that advances their ``clock``.
         pacing: also space grants ``1/rate`` s apart (off: a burst up to the limit goes out at
             once). For a server whose bucket is smaller than the rate it advertises.
+        minute_window: the span of the per-minute window, in seconds (60 s plus the margin);
+            tests shorten it.
     """
 
     def __init__(
@@ -258,7 +260,11 @@ class MemoryLimiterBackend:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         pacing: bool = False,
+        minute_window: float = MINUTE_WINDOW,
     ) -> None:
+        if not minute_window > 0:
+            raise ValueError(f"minute_window must be positive, got {minute_window!r}")
+        self._minute_window = minute_window
         self._clock = clock
         self._sleep = sleep
         self._pacing = pacing
@@ -277,7 +283,7 @@ class MemoryLimiterBackend:
             raise ValueError(f"per_minute must be an integer >= 1, got {per_minute!r}")
         state = self._state(key)
         if per_minute is not None and state.minute is None:
-            state.minute = _Window(MINUTE_WINDOW)
+            state.minute = _Window(self._minute_window)
         started = self._clock()
         # The lock lines waiters up in arrival order; each waits out its own turn in it.
         async with state.lock:
