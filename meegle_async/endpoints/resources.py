@@ -7,7 +7,13 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Literal
 
 from ..errors import MeegleValidationError
-from ..helpers.by_ids import Coalescer, FoundAndMissing, fetch_by_ids, raise_missing
+from ..helpers.by_ids import (
+    Coalescer,
+    FoundAndMissing,
+    ServerHabit,
+    fetch_by_ids,
+    raise_missing,
+)
 from ..helpers.chunking import validate_id, validate_ids
 from ..helpers.field_builder import FieldMetadataCache
 from ..helpers.pagination import CursorPage, iter_cursor
@@ -50,6 +56,7 @@ class Resources(EndpointGroup):
         super().__init__(request)
         # fields= goes through the work items' builder and its (shared) metadata cache.
         self._items = WorkItems(request, field_metadata=field_metadata)
+        self._habit = ServerHabit()  # what get_details learnt about unknown ids
         self._coalescer: Coalescer[_Group, ResourceInstance] = Coalescer(
             self._fetch_instances,
             endpoint="get_work_item_resource_instance_detail",
@@ -183,7 +190,7 @@ class Resources(EndpointGroup):
             )
             return structure_list(resp.data, ResourceInstance)
 
-        return await fetch_by_ids(ids, fetch, _instance_id)
+        return await fetch_by_ids(ids, fetch, _instance_id, habit=self._habit)
 
     async def update(
         self,

@@ -13,7 +13,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from typing import Any, Literal
 
 from ..errors import MeegleTimeoutError, MeegleValidationError
-from ..helpers.by_ids import Coalescer, FoundAndMissing, fetch_by_ids, raise_missing
+from ..helpers.by_ids import (
+    Coalescer,
+    FoundAndMissing,
+    ServerHabit,
+    fetch_by_ids,
+    raise_missing,
+)
 from ..helpers.chunking import (
     MAX_IDS_PER_REQUEST,
     chunked,
@@ -241,6 +247,7 @@ class WorkItems(WorkItemSearch):
         super().__init__(request)
         # The client passes the cache its with_options copies share; alone, a group keeps its own.
         self._field_metadata = FieldMetadataCache() if field_metadata is None else field_metadata
+        self._habit = ServerHabit()  # what get_details learnt about unknown ids
         self._coalescer: Coalescer[_DetailsGroup, WorkItem] = Coalescer(
             self._fetch_details, endpoint="get_work_item_details"
         )
@@ -435,7 +442,7 @@ class WorkItems(WorkItemSearch):
             )
             return structure_list(resp.data, WorkItem)
 
-        return await fetch_by_ids(ids, fetch, _item_id)
+        return await fetch_by_ids(ids, fetch, _item_id, habit=self._habit)
 
     # -- field values by name ----------------------------------------------------------------
 

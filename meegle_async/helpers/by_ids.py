@@ -6,7 +6,8 @@ the result would depend on how ids fall into 50-id chunks. ``fetch_by_ids`` make
 found items in input order plus the missing ids, whatever the chunking. A chunk answered with
 ``30005`` is split in halves and each half asked again, until every id is found or known missing
 (an id alone answered ``30005`` is missing). Once a partial answer shows the server leaves
-unknown ids out, a ``30005`` means the whole chunk is missing and nothing is split any more.
+unknown ids out (remembered by the endpoint group for later calls), a ``30005`` means the whole
+chunk is missing and nothing is split any more.
 Extra cost: none while no chunk is refused; at most ``2n - 2`` requests for a refused chunk of
 ``n`` ids, and about ``2 log2(n)`` per missing id when few are missing.
 
@@ -26,7 +27,14 @@ from typing import Generic, Literal, TypeVar
 from ..errors import MeegleAPIError, MeegleMissingIdsError, MeegleNotFoundError
 from .chunking import MAX_IDS_PER_REQUEST, chunked, unique_ids
 
-__all__ = ["ITEM_NOT_FOUND", "Coalescer", "FoundAndMissing", "fetch_by_ids", "raise_missing"]
+__all__ = [
+    "ITEM_NOT_FOUND",
+    "Coalescer",
+    "FoundAndMissing",
+    "ServerHabit",
+    "fetch_by_ids",
+    "raise_missing",
+]
 
 T = TypeVar("T")
 G = TypeVar("G", bound=Hashable)
@@ -48,6 +56,16 @@ class FoundAndMissing(Generic[T]):
         self.refusal: MeegleAPIError | None = None
 
 
+class ServerHabit:
+    """What an endpoint was seen to do with unknown ids, kept across calls by its group."""
+
+    __slots__ = ("drops_unknown",)
+
+    def __init__(self) -> None:
+        #: True once an answer left an unknown id out instead of refusing the request.
+        self.drops_unknown = False
+
+
 def _is_not_found(error: BaseException) -> bool:
     return isinstance(error, MeegleAPIError) and error.code == ITEM_NOT_FOUND
 
@@ -58,24 +76,25 @@ async def fetch_by_ids(
     key: Callable[[T], int],
     *,
     size: int = MAX_IDS_PER_REQUEST,
+    habit: ServerHabit | None = None,
 ) -> FoundAndMissing[T]:
     """Fetch every id (each once), all chunks at once, and sort them into found and missing.
 
+    ``habit`` carries what earlier calls learnt about the endpoint (a fresh one when left out).
     Any error but ``30005`` propagates (the other chunks are cancelled): a partial result
     would be silently incomplete.
     """
     result: FoundAndMissing[T] = FoundAndMissing()
-    drops_unknown = False
+    seen = habit if habit is not None else ServerHabit()
 
     async def one(chunk: list[int]) -> None:
-        nonlocal drops_unknown
         try:
             items = await fetch(chunk)
         except MeegleAPIError as error:
             if not _is_not_found(error):
                 raise
             result.refusal = error
-            if len(chunk) == 1 or drops_unknown:
+            if len(chunk) == 1 or seen.drops_unknown:
                 result.missing.update(chunk)
                 return
             half = len(chunk) // 2
@@ -88,7 +107,7 @@ async def fetch_by_ids(
                 result.items.setdefault(item_id, item)
         gone = asked.difference(result.items)
         if gone:
-            drops_unknown = True
+            seen.drops_unknown = True
             result.missing.update(gone)
 
     await _together([one(part) for part in chunked(unique_ids(ids), size)])

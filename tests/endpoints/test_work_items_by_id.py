@@ -91,6 +91,27 @@ async def test_a_refused_chunk_costs_a_bounded_number_of_extra_requests(
     assert len(fake.requests_to(DETAILS)) == 1
 
 
+async def test_once_unknown_ids_were_seen_left_out_a_refused_chunk_is_not_split(
+    fake: FakeMeegle,
+) -> None:
+    known = stories(fake)[:10]
+    gone = unknown_ids(50)
+    async with client_for(fake) as client:
+        wi = client.work_items
+        # The first call learns nothing (no partial answer): the refused chunk is split until
+        # each id is known missing, at most 2n - 2 extra requests.
+        await wi.get_details(fake.project_key, "story", gone[:8], missing="skip")
+        assert len(fake.requests_to(DETAILS)) <= 1 + 2 * 8 - 2
+        # A partial answer shows the server leaves unknown ids out...
+        await wi.get_details(fake.project_key, "story", [*known, gone[0]], missing="skip")
+        fake.requests.clear()
+        # ...so from now on a refused chunk is missing as a whole: one request.
+        with pytest.raises(MeegleMissingIdsError) as info:
+            await wi.get_details(fake.project_key, "story", gone)
+    assert info.value.missing_ids == gone
+    assert len(fake.requests_to(DETAILS)) == 1
+
+
 async def test_every_id_missing_raises_with_nothing_found(fake: FakeMeegle) -> None:
     gone = unknown_ids(3)
     async with client_for(fake) as client:
