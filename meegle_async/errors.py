@@ -215,7 +215,7 @@ class MeegleMissingIdsError(MeegleNotFoundError):
     Example::
 
         try:
-            items = await client.work_items.get_details("space", "story", ids)
+            items = await client.work_items.get_details("space", "story", ids, missing="raise")
         except MeegleMissingIdsError as err:
             items = err.found
             log.warning("gone: %s", err.missing_ids)

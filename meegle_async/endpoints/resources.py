@@ -71,16 +71,16 @@ class Resources(EndpointGroup):
         *,
         fields: Iterable[str] | None = None,
         expand: Expand | Mapping[str, Any] | None = None,
-        missing: Literal["raise", "skip"] = "raise",
+        missing: Literal["raise", "skip"] = "skip",
     ) -> list[ResourceInstance]:
         """Resource instances by id: any number of ids, 50 a request, results in input order.
 
         ``POST /open_api/work_item/resource/query``
 
         Ids that are not resource instances of the type (or do not exist) follow one rule
-        whatever the chunking, as in ``work_items.get_details``: ``missing="raise"`` (default)
-        raises ``MeegleMissingIdsError`` with ``found`` and ``missing_ids``; ``"skip"`` leaves
-        them out.
+        whatever the chunking, as in ``work_items.get_details``: ``missing="skip"`` (default)
+        leaves them out; ``"raise"`` raises ``MeegleMissingIdsError`` with ``found`` and
+        ``missing_ids``.
 
         Args:
             project_key: the space's project_key.

@@ -298,17 +298,17 @@ class WorkItems(WorkItemSearch):
         *,
         fields: Iterable[str] | None = None,
         expand: Expand | Mapping[str, Any] | None = None,
-        missing: Literal["raise", "skip"] = "raise",
+        missing: Literal["raise", "skip"] = "skip",
     ) -> list[WorkItem]:
         """Work items by id: any number of ids, sent 50 a request, results in input order.
 
         ``POST /open_api/{project_key}/work_item/{work_item_type_key}/query``
 
         Ids that do not exist (or are of another type) are treated the same however the ids fall
-        into 50-id chunks: ``missing="raise"`` (the default) raises ``MeegleMissingIdsError``
-        carrying the items found (``found``, in input order) and the missing ids
-        (``missing_ids``); ``missing="skip"`` returns the items found and leaves the others out.
-        A chunk the server refuses with 30005 is split to find which of its ids exist (see
+        into 50-id chunks: ``missing="skip"`` (the default) returns the items found and leaves
+        the others out; ``missing="raise"`` raises ``MeegleMissingIdsError`` carrying the items
+        found (``found``, in input order) and the missing ids (``missing_ids``). A chunk the
+        server refuses with 30005 is split to find which of its ids exist (see
         ``meegle_async.helpers.by_ids`` for the cost).
 
         Args:
@@ -319,10 +319,11 @@ class WorkItems(WorkItemSearch):
             fields: field keys to return (``["owner"]``) or to leave out (``["-owner"]``);
                 not both modes.
             expand: an ``Expand`` (or dict) asking for more data (workflow, multi-texts, ...).
-            missing: ``"raise"`` or ``"skip"``: what to do about ids that do not exist.
+            missing: ``"skip"`` or ``"raise"``: what to do about ids that do not exist.
 
         Returns:
-            ``WorkItem`` per id found, in the order of ``work_item_ids``.
+            ``WorkItem`` per id found, in the order of ``work_item_ids`` (compare with the ids,
+            or pass ``missing="raise"``, to know which are missing).
 
         Raises:
             MeegleValidationError: a bad id, mixed ``fields`` modes, an empty identifier, a
@@ -335,7 +336,7 @@ class WorkItems(WorkItemSearch):
 
             try:
                 items = await client.work_items.get_details(
-                    "space", "story", ids, fields=["-description"]
+                    "space", "story", ids, fields=["-description"], missing="raise"
                 )
             except MeegleMissingIdsError as err:
                 items = err.found  # and err.missing_ids were deleted meanwhile

@@ -177,9 +177,9 @@ async def test_get_details_with_120_ids_sends_50_a_request_and_keeps_input_order
     sent = sorted(i for r in stub.requests for i in r.json["work_item_ids"])
     assert sent == list(range(1, 111))  # each id once
     assert [i.id for i in items] == [i for i in ids if i != 7]
-    # By default the missing id is reported, with everything found.
+    # Asked to, it reports the missing id, with everything found.
     with pytest.raises(MeegleMissingIdsError) as info:
-        await client.work_items.get_details("space", "story", ids)
+        await client.work_items.get_details("space", "story", ids, missing="raise")
     assert info.value.missing_ids == [7]
     assert [i.id for i in info.value.found] == [i.id for i in items]
 
@@ -938,7 +938,7 @@ async def test_iter_change_log_keeps_nothing_it_yielded(stub: Stub, client: Meeg
     [
         (lambda wi: wi.get_creation_metadata("s", "t"), 20044, MeegleStateConflictError),
         (lambda wi: wi.get_creation_metadata("s", "t"), 30014, MeegleNotFoundError),
-        (lambda wi: wi.get_details("s", "t", [1]), 30005, MeegleMissingIdsError),
+        (lambda wi: wi.get_details("s", "t", [1], missing="raise"), 30005, MeegleMissingIdsError),
         (lambda wi: wi.get_details("s", "t", [1]), 20028, MeegleInvalidParamsError),
         (lambda wi: wi.create("s", "t"), 50006, MeegleInvalidParamsError),
         (lambda wi: wi.create("s", "t"), 20083, MeegleInvalidParamsError),

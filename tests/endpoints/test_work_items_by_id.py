@@ -65,7 +65,7 @@ async def test_missing_ids_give_the_same_answer_however_they_fall_into_chunks(
         missing = gone
     async with client_for(fake) as client:
         with pytest.raises(MeegleMissingIdsError) as info:
-            await client.work_items.get_details(fake.project_key, "story", ids)
+            await client.work_items.get_details(fake.project_key, "story", ids, missing="raise")
         skipped = await client.work_items.get_details(
             fake.project_key, "story", ids, missing="skip"
         )
@@ -107,7 +107,7 @@ async def test_once_unknown_ids_were_seen_left_out_a_refused_chunk_is_not_split(
         fake.requests.clear()
         # ...so from now on a refused chunk is missing as a whole: one request.
         with pytest.raises(MeegleMissingIdsError) as info:
-            await wi.get_details(fake.project_key, "story", gone)
+            await wi.get_details(fake.project_key, "story", gone, missing="raise")
     assert info.value.missing_ids == gone
     assert len(fake.requests_to(DETAILS)) == 1
 
@@ -116,7 +116,7 @@ async def test_every_id_missing_raises_with_nothing_found(fake: FakeMeegle) -> N
     gone = unknown_ids(3)
     async with client_for(fake) as client:
         with pytest.raises(MeegleMissingIdsError) as info:
-            await client.work_items.get_details(fake.project_key, "story", gone)
+            await client.work_items.get_details(fake.project_key, "story", gone, missing="raise")
         assert (
             await client.work_items.get_details(fake.project_key, "story", gone, missing="skip")
             == []
@@ -271,7 +271,9 @@ async def test_resource_gets_are_coalesced_and_missing_ones_reported(fake: FakeM
         )
         assert len(fake.requests_to(endpoint)) == 1
         with pytest.raises(MeegleMissingIdsError) as info:
-            await client.resources.get_details(project_key, type_key, [*gone, *ids])
+            await client.resources.get_details(
+                project_key, type_key, [*gone, *ids], missing="raise"
+            )
     assert [r.id for r in results[:5]] == ids  # type: ignore[union-attr]
     assert all(type(r) is MeegleNotFoundError for r in results[5:])
     assert [i.id for i in info.value.found] == ids
