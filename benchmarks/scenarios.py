@@ -21,6 +21,8 @@ from meegle_async.models.base import structure_list
 from meegle_async.models.work_items import WorkItem
 from meegle_async.testing import FakeMeegle, Faults
 
+from .files import FILE_SCENARIOS
+
 Figures = dict[str, Any]
 Scenario = Callable[[bool], Awaitable[Figures]]
 
@@ -538,4 +540,5 @@ SCENARIOS: dict[str, tuple[Scenario, str, float, str]] = {
     "adaptive": (adaptive, "ratio", 1.3, "<="),
     "burst": (burst, "burst_overhead_ms", 5.0, "<="),
     "coalesce": (coalesce, "get_requests", 2, "<="),
+    **FILE_SCENARIOS,
 }

@@ -23,6 +23,8 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
+from ..catalogue import ENDPOINTS
+
 JSON = dict[str, Any]
 
 # Platform
@@ -289,13 +291,12 @@ def check_pairs(pairs: Any, name: str, *, duplicate_code: int = DUPLICATE_FIELDS
     return pairs
 
 
-#: The platform's per-second limits below the default of 15, and its minute caps (requests per
-#: token and endpoint); the fake's ``WindowLimiter`` enforces both.
+#: The platform's per-second limits other than the default of 15, and its minute caps
+#: (requests per token and endpoint), from the catalogue and the platform's table for endpoints
+#: not catalogued yet; the fake's ``WindowLimiter`` enforces both.
 SECOND_LIMITS: Mapping[str, int] = {
-    "batch_update_work_item_field": 1,
-    "get_batch_update_progress": 1,
     "search_work_items_relation": 10,
-    "actual_time_update": 10,
+    **{e.name: int(e.qps) for e in ENDPOINTS if e.qps != 15},
 }
 MINUTE_LIMITS: Mapping[str, int] = {
     "filter_work_item": 450,
@@ -303,6 +304,7 @@ MINUTE_LIMITS: Mapping[str, int] = {
     "filter_work_item_across_project": 450,
     "get_task_list_across_space": 450,
     "update_condition_view": 450,
+    **{e.name: e.per_minute for e in ENDPOINTS if e.per_minute is not None},
 }
 
 

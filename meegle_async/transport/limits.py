@@ -41,6 +41,8 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from ..catalogue import ENDPOINTS
+
 __all__ = [
     "DEFAULT_MINUTE_LIMITS",
     "DEFAULT_QPS",
@@ -56,20 +58,29 @@ __all__ = [
 
 #: Requests per second per token for every endpoint not in ``DEFAULT_RATE_LIMITS``.
 DEFAULT_QPS = 15.0
-#: The endpoints the platform limits below the default (requests per second).
-DEFAULT_RATE_LIMITS: Mapping[str, float] = {
-    "batch_update_work_item_field": 1.0,
-    "get_batch_update_progress": 1.0,
+#: Per-second limits of endpoints the catalogue does not describe yet (the platform's table).
+_UNCATALOGUED_RATES: Mapping[str, float] = {
     "search_work_items_relation": 10.0,
     "actual_time_update": 10.0,
 }
-#: The endpoints the platform also caps per minute (requests per minute, on top of the second).
-DEFAULT_MINUTE_LIMITS: Mapping[str, int] = {
+#: The endpoints the platform limits below (or above) the default: the catalogue's ``qps``.
+DEFAULT_RATE_LIMITS: Mapping[str, float] = {
+    **_UNCATALOGUED_RATES,
+    **{entry.name: entry.qps for entry in ENDPOINTS if entry.qps != DEFAULT_QPS},
+}
+#: Minute caps of endpoints the catalogue does not describe with one yet (the platform's table).
+_UNCATALOGUED_MINUTE_LIMITS: Mapping[str, int] = {
     "filter_work_item": 450,
     "search_work_item_by_params": 450,
     "filter_work_item_across_project": 450,
     "get_task_list_across_space": 450,
     "update_condition_view": 450,
+}
+#: The endpoints the platform also caps per minute (requests per minute, on top of the second):
+#: the catalogue's ``per_minute``.
+DEFAULT_MINUTE_LIMITS: Mapping[str, int] = {
+    **_UNCATALOGUED_MINUTE_LIMITS,
+    **{entry.name: entry.per_minute for entry in ENDPOINTS if entry.per_minute is not None},
 }
 #: Widening of the 1 s (and 60 s) window, so that clock granularity at the server cannot put
 #: N+1 in it.
