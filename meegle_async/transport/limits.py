@@ -88,6 +88,8 @@ WINDOW_MARGIN = 0.005
 #: The second window and the minute window, as this module counts them.
 SECOND_WINDOW = 1.0 + WINDOW_MARGIN
 MINUTE_WINDOW = 60.0 + WINDOW_MARGIN
+#: With ``pacing``, grants that fell behind the 1/N schedule may catch up this many slots.
+PACING_CATCH_UP = 2
 #: Answers closer than ``window / WINDOW_GRAIN`` share one entry (memory stays bounded).
 WINDOW_GRAIN = 1000
 
@@ -248,7 +250,7 @@ class _KeyState:
         self.answer = asyncio.Event()
         self.in_flight = 0
         self.paused_until = 0.0
-        self.last_grant = -math.inf
+        self.last_grant = -math.inf  # with pacing: the next slot of the 1/N schedule
         self.second = _Window(SECOND_WINDOW)
         self.minute: _Window | None = None
 
@@ -309,7 +311,7 @@ class MemoryLimiterBackend:
                 if per_minute is not None and state.minute is not None:
                     wait = max(wait, state.minute.wait(now, per_minute, state.in_flight))
                 if self._pacing:
-                    wait = max(wait, state.last_grant + 1.0 / qps - now)
+                    wait = max(wait, state.last_grant - now)
                 if wait <= 0:
                     break
                 if math.isinf(wait):
@@ -318,7 +320,15 @@ class MemoryLimiterBackend:
                 else:
                     await self._sleep(wait)
             granted = self._clock()
-            state.last_grant = granted
+            if self._pacing:
+                # The schedule moves 1/rate per grant. A grant made late by a busy event loop
+                # keeps it (the next ones catch up, so lags never add up); after an idle spell
+                # it starts again from now, with no credit.
+                step = 1.0 / current_rate(rate)
+                behind = granted - state.last_grant
+                state.last_grant = (
+                    granted + step if behind > PACING_CATCH_UP * step else state.last_grant + step
+                )
             state.in_flight += 1
             return Permit(key=key, waited=granted - started, granted_at=granted)
 
