@@ -498,7 +498,10 @@ class _Syncer:
         records: list[OpRecord] = []
         if self.change_log and found:
             records = [
-                r async for r in self.client.work_items.iter_change_log(p, found, start=since)
+                r
+                async for r in self.client.work_items.iter_change_log(
+                    p, found, start=since, end=None if since is None else self.now_ms()
+                )
             ]
         users = await self._users(items, records)
         comment_rows: dict[int, list[dict[str, Any]]] = {}
