@@ -86,11 +86,18 @@ def create_engine(url: str | URL) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _: Any) -> None:
+            # The driver's own transaction handling leaves DDL outside transactions; with it
+            # off and BEGIN emitted below, a migration commits whole or not at all.
+            dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
             # WAL: readers do not block the writer; a commit survives the process being killed.
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
 
         return engine
     return create_async_engine(parsed, pool_pre_ping=True)
