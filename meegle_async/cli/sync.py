@@ -175,10 +175,10 @@ def run(args: argparse.Namespace) -> int:
     problem = None
     if args.all and (args.project or args.type):
         problem = "--all goes without --project and --type"
-    elif not args.all and not args.project and not args.fake:
-        problem = "name spaces with --project KEY (repeatable), or sync every one with --all"
     elif args.type and not args.project and not args.fake:
         problem = "--type needs --project"
+    elif not args.all and not args.project and not args.fake:
+        problem = "name spaces with --project KEY (repeatable), or sync every one with --all"
     else:
         try:
             normalize_url(args.db)
