@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 __all__ = ["SyncReport", "TargetReport", "sync_database"]
 
 CHUNK = 50
+#: The largest change-log page: most chunks' records then come in one request.
+CHANGE_LOG_PAGE = 200
 #: Error codes with which a details request says that none of its ids exists.
 _NONE_EXIST = frozenset({30005})
 
@@ -500,7 +502,11 @@ class _Syncer:
             records = [
                 r
                 async for r in self.client.work_items.iter_change_log(
-                    p, found, start=since, end=None if since is None else self.now_ms()
+                    p,
+                    found,
+                    start=since,
+                    end=None if since is None else self.now_ms(),
+                    page_size=CHANGE_LOG_PAGE,
                 )
             ]
         users = await self._users(items, records)

@@ -95,23 +95,27 @@ def item_rows(item: WorkItem) -> dict[str, list[Row]]:
         )
     node_rows: list[Row] = []
     task_rows: list[Row] = []
-    workflow = item.workflow_infos
-    for node in (workflow.workflow_nodes if workflow else None) or ():
-        node_id = node.id or node.state_key
+    # The nodes' JSON from the item's own (to_dict once per item: it is the costly part).
+    workflow = data.get("workflow_infos")
+    nodes = workflow.get("workflow_nodes") if isinstance(workflow, Mapping) else None
+    for node in nodes or ():
+        if not isinstance(node, Mapping):
+            continue
+        node_id = node.get("id") or node.get("state_key")
         if node_id is None:
             continue
         node_rows.append(
             {
                 "work_item_id": item.id,
                 "node_id": node_id,
-                "state_key": node.state_key,
-                "name": node.name,
-                "status": node.status,
-                "owners": node.owners,
-                "data": to_dict(node),
+                "state_key": node.get("state_key"),
+                "name": node.get("name"),
+                "status": node.get("status"),
+                "owners": node.get("owners"),
+                "data": node,
             }
         )
-        for task in node.sub_tasks or ():
+        for task in node.get("sub_tasks") or ():
             if not isinstance(task, Mapping) or task.get("id") in (None, ""):
                 continue
             task_rows.append(
