@@ -229,3 +229,18 @@ async def test_every_field_is_kept_as_json(
     [item] = await client.work_items.get_details(fake.project_key, STORY, [work_item_id])
     assert json.loads(fields) == {f["field_key"]: f["field_value"] for f in item.fields or []}
     assert json.loads(data)["name"] == item.name
+
+
+async def test_the_guides_example_sql_runs_on_the_synced_database(
+    fake: FakeMeegle, client: MeegleClient, db_url: str
+) -> None:
+    import re
+    from pathlib import Path
+
+    guide = Path(__file__).parents[2] / "docs" / "guide" / "sync.md"
+    blocks = re.findall(r"```sql\n(.*?)```", guide.read_text(), flags=re.S)
+    assert len(blocks) >= 5
+    await sync_database(client, db_url, projects=[fake.project_key], types=[STORY])
+    for sql in blocks:
+        rows = await fetch_all(db_url, sql.strip().rstrip(";"))
+        assert rows, sql
