@@ -115,9 +115,9 @@ def register(subparsers: Any) -> None:
     how.add_argument(
         "--concurrency",
         type=_positive,
-        default=4,
+        default=8,
         metavar="N",
-        help="details requests in flight (4); rate limits hold either way",
+        help="details requests in flight (8); rate limits hold either way",
     )
     how.add_argument(
         "--shared-state",

@@ -127,7 +127,7 @@ async def sync_database(
     comments: bool = False,
     reconcile_every: float = 3600.0,
     overlap: float = 300.0,
-    concurrency: int = 4,
+    concurrency: int = 8,
     progress: ProgressLike | None = None,
     clock: Callable[[], float] = time.time,
 ) -> SyncReport:

@@ -14,6 +14,7 @@ from typing import Any
 from ..models import OpRecord, User, WorkItem, to_dict
 
 __all__ = [
+    "as_json",
     "change_log_rows",
     "item_rows",
     "label",
@@ -63,6 +64,16 @@ def label(value: Any) -> str | None:
     return str(value)
 
 
+def as_json(model: Any) -> Any:
+    """The model's JSON as the server sent it (every key kept), as ``to_dict`` gives it.
+
+    Models keep the object they were built from; reading it back is a large part cheaper than
+    ``to_dict`` rebuilding it, which matters at thousands of items a run.
+    """
+    source = getattr(model, "_source", None)
+    return source if isinstance(source, Mapping) else to_dict(model)
+
+
 def _field_entries(item: WorkItem) -> Iterator[Mapping[str, Any]]:
     for entry in item.fields or ():
         if isinstance(entry, Mapping) and isinstance(entry.get("field_key"), str):
@@ -72,7 +83,7 @@ def _field_entries(item: WorkItem) -> Iterator[Mapping[str, Any]]:
 def item_rows(item: WorkItem) -> dict[str, list[Row]]:
     """Rows for ``work_items``, ``field_values``, ``workflow_nodes`` and ``subtasks``."""
     assert item.id is not None
-    data = to_dict(item)
+    data = as_json(item)
     project_key = item.project_key or ""
     type_key = item.work_item_type_key or ""
     values: dict[str, Any] = {}
@@ -173,7 +184,7 @@ def user_row(user: User) -> Row:
         "user_key": user.user_key,
         "name": user.display_name,
         "email": user.email or None,
-        "data": to_dict(user),
+        "data": as_json(user),
     }
 
 
@@ -190,7 +201,7 @@ def change_log_rows(records: Iterable[OpRecord], type_key: str) -> list[Row]:
     for record in records:
         if record.work_item_id is None:
             continue
-        data = to_dict(record)
+        data = as_json(record)
         digest = record_digest(data)
         n = seen.get((record.work_item_id, digest), 0)
         seen[(record.work_item_id, digest)] = n + 1
