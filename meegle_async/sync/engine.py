@@ -48,6 +48,8 @@ __all__ = ["SyncReport", "TargetReport", "sync_database"]
 CHUNK = 50
 #: The largest change-log page: most chunks' records then come in one request.
 CHANGE_LOG_PAGE = 200
+#: Spaces and types synced side by side.
+TARGETS_AT_ONCE = 3
 #: Error codes with which a details request says that none of its ids exists.
 _NONE_EXIST = frozenset({30005})
 
@@ -245,6 +247,14 @@ class _Syncer:
         self.progress = progress
         self.clock = clock
         self.known_users: set[str] = set()
+        # Targets run side by side; their write transactions take turns (SQLite has one
+        # writer, and a transaction waiting on another's lock could fail instead of waiting).
+        self._write_lock = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncConnection]:
+        async with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -265,10 +275,10 @@ class _Syncer:
         if all_spaces:
             projects = await self.client.spaces.list()
         targets = await self._targets(projects, types)
-        for project_key, type_key in targets:
-            target = TargetReport(project_key, type_key)
-            report.targets.append(target)
-            await self._sync_target(target)
+        report.targets.extend(TargetReport(p, t) for p, t in targets)
+        # Several targets at once: one lists while another's details keep the limiter busy.
+        async for _ in _bounded((self._sync_target(t) for t in report.targets), TARGETS_AT_ONCE):
+            pass
 
     async def _targets(
         self, projects: Sequence[str], types: Sequence[str]
@@ -286,7 +296,7 @@ class _Syncer:
             return [(p, t) for p in wanted for t in dict.fromkeys(types)]
         details = await self.client.spaces.get_details(project_keys=wanted)
         targets: list[tuple[str, str]] = []
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             for key in wanted:
                 space = details.get(key)
                 project_key = (space.project_key if space else None) or key
@@ -352,7 +362,7 @@ class _Syncer:
             if f.field_key
         ]
         rows = list({r["field_key"]: r for r in rows}.values())
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             await self._replace(
                 conn,
                 s.fields,
@@ -382,7 +392,7 @@ class _Syncer:
         else:
             since = await self._plan(target, state)
         await self._copy(target, since)
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             state = (await conn.execute(select(s.sync_state).where(*key))).mappings().first()
             assert state is not None
             left = await conn.scalar(
@@ -427,7 +437,7 @@ class _Syncer:
                     bar.advance()
         target.listed = len(listed)
         where = [s.work_items.c.project_key == p, s.work_items.c.work_item_type_key == t]
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             rows = await conn.execute(
                 select(s.work_items.c.id, s.work_items.c.updated_at).where(*where)
             )
@@ -563,7 +573,7 @@ class _Syncer:
             for name, rows in item_rows(item).items():
                 tables[name].extend(rows)
         ids = fetched.ids
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             gone = await conn.execute(select(s.work_items.c.id).where(s.work_items.c.id.in_(ids)))
             before = {r[0] for r in gone}
             await conn.execute(delete(s.work_items).where(s.work_items.c.id.in_(ids)))
