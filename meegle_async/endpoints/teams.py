@@ -15,8 +15,9 @@ from ..errors import MeegleValidationError
 from ..helpers.lookups import LookupCache
 from ..models.base import structure, structure_list
 from ..models.space_config import BusinessLine, Team, UserGroup, UserGroupPage
-from ._base import EndpointGroup, Requester
+from ._base import Requester
 from ._checks import require_literal, require_page_number, require_text, require_text_list
+from .user_groups import UserGroupAdmin
 
 __all__ = ["MAX_GROUPS_PER_REQUEST", "MAX_GROUP_PAGE_SIZE", "USER_GROUP_TYPES", "Teams"]
 
@@ -30,7 +31,7 @@ USER_GROUP_TYPES = ("PROJECT_ADMIN", "PROJECT_MEMBER", "CUSTOMIZE")
 UserGroupType = Literal["PROJECT_ADMIN", "PROJECT_MEMBER", "CUSTOMIZE"]
 
 
-class Teams(EndpointGroup):
+class Teams(UserGroupAdmin):
     """Teams, business lines and user groups: ``client.teams.list("space")``, ..."""
 
     def __init__(self, request: Requester, *, lookups: LookupCache | None = None) -> None:

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -29,11 +30,23 @@ from . import seed as seeding
 from .context import Ctx, Handler, Paged
 from .discovery import DiscoveryHandlers
 from .faults import FaultPlan, Faults
+from .files_state import MAX_FILE_BYTES, FileAnswer, parse_multipart
 from .handlers import collect_handlers
+from .handlers.ai import AIHandlers
+from .handlers.charts import ChartHandlers
+from .handlers.comments import CommentHandlers
+from .handlers.deliverables import DeliverableHandlers
 from .handlers.fields import FieldHandlers
+from .handlers.files import FileHandlers
+from .handlers.relations import RelationHandlers
 from .handlers.resources import ResourceHandlers
+from .handlers.search import SearchHandlers
 from .handlers.space_config import SpaceConfigHandlers
 from .handlers.tasks import TaskHandlers
+from .handlers.tenant import TenantHandlers
+from .handlers.user_groups import UserGroupHandlers
+from .handlers.work_hours import WorkHourHandlers
+from .handlers.work_item_extras import WorkItemExtraHandlers
 from .handlers.work_items import WorkItemHandlers
 from .handlers.workflows import WorkflowHandlers
 from .rules import JSON, ApiError, fail
@@ -46,10 +59,9 @@ from .store import (
 DEFAULT_PLUGIN_ID = "MII_FAKE00000000001"
 DEFAULT_PLUGIN_SECRET = "fake-plugin-secret-0001"
 DEFAULT_QPS = 15
+#: The platform's per-endpoint limits where they differ from 15/s: the catalogue's ``qps``.
 DEFAULT_LIMITS: dict[str, int] = {
-    "batch_update_work_item_field": 1,
-    "get_batch_update_progress": 1,
-    "actual_time_update": 10,
+    entry.name: int(entry.qps) for entry in ENDPOINTS if entry.qps != DEFAULT_QPS
 }
 REFRESH_TOKEN_TTL = 14 * 24 * 3600
 #: A plugin token is handed out again only while it has more than this many seconds left (and
@@ -127,12 +139,23 @@ class RateLimiter:
 
 
 class FakeMeegle(
+    SearchHandlers,
+    ChartHandlers,
     WorkItemHandlers,
     ResourceHandlers,
     TaskHandlers,
     FieldHandlers,
+    WorkHourHandlers,
+    DeliverableHandlers,
+    WorkItemExtraHandlers,
+    TenantHandlers,
+    AIHandlers,
     WorkflowHandlers,
     SpaceConfigHandlers,
+    FileHandlers,
+    UserGroupHandlers,
+    CommentHandlers,
+    RelationHandlers,
 ):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
@@ -226,6 +249,12 @@ class FakeMeegle(
         self._runner: web.AppRunner | None = None
         self._base_url = ""
         self.routes = self._routes()
+        #: The token endpoints (catalogue group ``auth``) and their handlers.
+        self.token_routes: dict[str, Callable[[web.Request, Any], JSON]] = {
+            "plugin_token": self._plugin_token,
+            "user_plugin_token": self._user_plugin_token,
+            "refresh_token": self._refresh_token,
+        }
         self.app = self._build_app()
 
     # ---------------------------------------------------------------- lifecycle
@@ -295,13 +324,10 @@ class FakeMeegle(
 
     # -------------------------------------------------------------- plumbing
     def _build_app(self) -> web.Application:
-        app = web.Application(client_max_size=16 * 1024 * 1024)
-        for name, path, fn in (
-            ("plugin_token", "/open_api/authen/plugin_token", self._plugin_token),
-            ("user_plugin_token", "/open_api/authen/user_plugin_token", self._user_plugin_token),
-            ("refresh_token", "/open_api/authen/refresh_token", self._refresh_token),
-        ):
-            app.router.add_route("POST", path, self._wrap_token(name, fn))
+        app = web.Application(client_max_size=MAX_FILE_BYTES + 1024 * 1024)
+        for name, fn in self.token_routes.items():
+            entry = ENDPOINTS[name]
+            app.router.add_route(entry.method, entry.path, self._wrap_token(name, fn))
         # aiohttp tries routes in order: fewer placeholders first, so that a literal segment
         # (``work_item/type/{key}``) wins over a placeholder (``work_item/{type}/{id}``).
         for route in sorted(self.routes, key=lambda r: r.path.count("{")):
@@ -333,7 +359,9 @@ class FakeMeegle(
             token=request.headers.get("X-Plugin-Token"),
             log_id=self._log_id(),
         )
-        if raw:
+        if raw and request.content_type == "multipart/form-data":
+            rec.body = parse_multipart(raw, request.headers.get("Content-Type", ""))
+        elif raw:
             try:
                 rec.body = json.loads(raw)
             except ValueError:
@@ -445,6 +473,8 @@ class FakeMeegle(
                     body=body, content_type="application/json", headers={"X-Tt-Logid": log_id}
                 )
             payload = self._run(route, request, rec, actor)
+            if isinstance(payload.get("data"), FileAnswer):
+                return await self._file_answer(request, rec, payload["data"])
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
             if cache_key is not None:
                 self._idem[cache_key] = (body, rec.log_id)
@@ -459,6 +489,34 @@ class FakeMeegle(
             )
 
         return handle
+
+    async def _file_answer(
+        self, request: web.Request, rec: RecordedRequest, answer: FileAnswer
+    ) -> web.StreamResponse:
+        """A binary answer; a cut-off one sends ``cut_at`` bytes of it and drops."""
+        rec.status = 200
+        resp = web.StreamResponse(
+            status=200,
+            headers={
+                "X-Tt-Logid": rec.log_id,
+                "Content-Type": answer.content_type,
+                "Content-Disposition": _disposition(answer.filename),
+            },
+        )
+        resp.content_length = len(answer.data)
+        await resp.prepare(request)
+        end = len(answer.data) if answer.cut_at is None else answer.cut_at
+        view = memoryview(answer.data)
+        step = 1024 * 1024
+        for start in range(0, end, step):
+            await resp.write(view[start : min(start + step, end)])
+        if answer.cut_at is not None:
+            rec.fault = "cut_off"
+            if request.transport is not None:
+                request.transport.abort()
+            return resp
+        await resp.write_eof()
+        return resp
 
     def _run(self, route: _Route, request: web.Request, rec: RecordedRequest, actor: Actor) -> JSON:
         try:
@@ -580,11 +638,18 @@ class FakeMeegle(
         }
         routes = []
         for entry in ENDPOINTS:
+            if entry.group == "auth":
+                continue  # the token endpoints: token_routes, with their own envelope
             handler = handlers.get(entry.name)
             if handler is None:
                 raise RuntimeError(f"the fake has no handler for catalogue entry {entry.name}")
             routes.append(_Route(entry.name, entry.method, entry.path, handler, entry.write))
         return routes
+
+
+def _disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _token_info(token: str, kind: str, ttl: float, user_key: str | None) -> TokenInfo:
