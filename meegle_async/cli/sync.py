@@ -26,16 +26,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import os
-import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
 from .credentials import MissingCredentials, add_credential_flags, client_from_args
 from .credentials import missing_credentials as _missing_credentials
 from .export import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, describe_error
+from .interrupt import cancel_on_signals
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -196,35 +195,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(args: argparse.Namespace, progress: Progress) -> int:
-    loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(_sync(args, progress))
-    interrupted = False
-
-    def on_signal() -> None:
-        nonlocal interrupted
-        interrupted = True
-        task.cancel()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(sig)
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, on_signal)
-    try:
-        return await task
-    except asyncio.CancelledError:
-        interrupted = True
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(sig)
-    if interrupted:
-        print(
-            f"\n{_PROG}: interrupted; every committed chunk is kept: run the same command "
-            "again to continue",
-            file=sys.stderr,
-        )
+    with cancel_on_signals(task, lambda: None):
+        try:
+            return await task
+        except asyncio.CancelledError:
+            pass
+    print(
+        f"\n{_PROG}: interrupted; every committed chunk is kept: run the same command "
+        "again to continue",
+        file=sys.stderr,
+    )
     return EXIT_INTERRUPTED
 
 

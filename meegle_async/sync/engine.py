@@ -38,7 +38,7 @@ from ..errors import MeegleAPIError, MeegleNotFoundError, MeegleValidationError
 from ..models import Expand, OpRecord, WorkItem, to_dict
 from . import schema as s
 from .database import DEFAULT_DB_URL, create_engine, database_lock, schema_version, upgrade
-from .rows import change_log_rows, item_rows, user_keys, user_row
+from .rows import as_json, change_log_rows, item_rows, user_keys, user_row
 
 if TYPE_CHECKING:
     from ..client import MeegleClient
@@ -149,7 +149,7 @@ async def sync_database(
         types: work item type keys; default every enabled type of each space.
         all_spaces: every space the plugin sees (``spaces.list``), every enabled type.
         change_log: also copy each changed item's change log (one request per 50 ids).
-        comments: also copy comments (one request per changed item; needs ``client.comments``).
+        comments: also copy comments (one request per changed item, ``comments.iter``).
         reconcile_every: seconds between id-set reconciliations (deletions, terminations).
         overlap: seconds subtracted from the watermark when asking for updated items.
         concurrency: details requests in flight (the rate limits hold either way).
@@ -179,8 +179,6 @@ async def sync_database(
         raise MeegleValidationError("sync: concurrency must be at least 1")
     if reconcile_every < 0 or overlap < 0:
         raise MeegleValidationError("sync: reconcile_every and overlap must not be negative")
-    if comments and getattr(client, "comments", None) is None:
-        raise MeegleValidationError("sync: comments=True needs client.comments (not available)")
     owned = not isinstance(db, AsyncEngine)
     engine = create_engine(db) if not isinstance(db, AsyncEngine) else db
     started = time.monotonic()
@@ -543,19 +541,18 @@ class _Syncer:
 
     async def _comments(self, p: str, t: str, work_item_id: int) -> list[dict[str, Any]]:
         rows = []
-        comments = self.client.comments  # type: ignore[attr-defined]
+        comments = self.client.comments
         async for comment in comments.iter(p, t, work_item_id):
-            data = to_dict(comment)
-            if data.get("id") is None:
+            if comment.id is None:
                 continue
             rows.append(
                 {
-                    "id": int(data["id"]),
+                    "id": comment.id,
                     "work_item_id": work_item_id,
-                    "content": data.get("content"),
-                    "created_at": data.get("created_at"),
-                    "created_by": data.get("operator") or data.get("created_by"),
-                    "data": data,
+                    "content": comment.content,
+                    "created_at": comment.created_at,
+                    "created_by": comment.operator or None,
+                    "data": as_json(comment),
                 }
             )
         return rows

@@ -244,3 +244,25 @@ async def test_the_guides_example_sql_runs_on_the_synced_database(
     for sql in blocks:
         rows = await fetch_all(db_url, sql.strip().rstrip(";"))
         assert rows, sql
+
+
+async def test_comments_are_copied_with_comments_true(
+    fake: FakeMeegle, client: MeegleClient, sqlite_url: str
+) -> None:
+    work_item_id = min(listed(fake))
+    first = await client.comments.create(fake.project_key, STORY, work_item_id, "first note")
+    await client.comments.create(fake.project_key, STORY, work_item_id, "second note")
+
+    report = await sync_database(
+        client, sqlite_url, projects=[fake.project_key], types=[STORY], comments=True
+    )
+
+    assert report.targets[0].comments >= 2
+    rows = await fetch_all(
+        sqlite_url,
+        f"SELECT id, content FROM comments WHERE work_item_id = {work_item_id} ORDER BY id",
+    )
+    assert (first, "first note") in rows
+    assert [c for _, c in rows][-2:] == ["first note", "second note"]
+    # One comments request per item: opt-in, because it costs that much.
+    assert sum(1 for r in fake.requests if r.endpoint == "list_comments") >= len(listed(fake))
