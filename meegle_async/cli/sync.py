@@ -317,6 +317,8 @@ def _summary(report: SyncReport, client: MeegleClient) -> None:
     err = sys.stderr
     for t in report.targets:
         extra = []
+        if t.first:
+            extra.append("first sync")
         if t.resumed:
             extra.append("continued an interrupted run")
         if t.reconciled:

@@ -94,6 +94,7 @@ class TargetReport:
     deleted: int = 0
     change_log: int = 0
     comments: int = 0
+    first: bool = False
     resumed: bool = False
     reconciled: bool = False
     watermark: int | None = None
@@ -385,7 +386,8 @@ class _Syncer:
             state = (await conn.execute(select(s.sync_state).where(*key))).mappings().first()
         if state is not None and state["run_watermark"] is not None:
             target.resumed = True
-            target.reconciled = bool(state["run_reconcile"])
+            target.first = state["watermark"] is None
+            target.reconciled = bool(state["run_reconcile"]) and not target.first
             since = state["run_since"]
         else:
             since = await self._plan(target, state)
@@ -421,7 +423,8 @@ class _Syncer:
         last = state["last_reconciled"] if state is not None else None
         reconcile = watermark is None or last is None or now - last >= self.reconcile_ms
         since = None if watermark is None else max(0, watermark - self.overlap_ms)
-        target.reconciled = reconcile
+        target.reconciled = reconcile and watermark is not None
+        target.first = watermark is None
         if reconcile:
             await self._refresh_fields(p, t)
         listed: dict[int, int | None] = {}

@@ -95,6 +95,7 @@ async def test_first_sync_copies_items_fields_and_nodes(
     )
     assert state == [(target.watermark, None, 1)]
     assert await fetch_all(db_url, "SELECT count(*) FROM sync_pending") == [(0,)]
+    assert (target.first, target.reconciled) == (True, False)
     assert report.schema_version == "0001"
 
 
