@@ -68,3 +68,44 @@ def test_a_database_password_is_never_printed(
     assert code == 1
     assert "hunter2-secret" not in out.err + out.out
     assert "database" in out.err
+
+
+def test_watch_keeps_syncing_until_interrupted(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url = f"sqlite:///{tmp_path / 'meegle.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEEGLE_")}
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "meegle_async", "sync", "--fake", "--fake-items", "30"),
+            *("--db", url, "--watch", "0.2"),
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # Wait (generously) until two rounds are recorded in sync_state, then Ctrl-C.
+        deadline = time.monotonic() + 120
+        runs = 0
+        while time.monotonic() < deadline and runs < 2:
+            time.sleep(0.2)
+            try:
+                rows = asyncio.run(fetch_all(url, "SELECT min(runs) FROM sync_state"))
+                runs = int(rows[0][0] or 0)
+            except Exception:
+                runs = 0
+        assert runs >= 2
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert err.count("items written") >= 2
+    assert "interrupted" in err
