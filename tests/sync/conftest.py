@@ -107,7 +107,8 @@ def postgres_server() -> Iterator[str]:
 _db_counter = 0
 
 
-async def _create_pg_database(server: str) -> str:
+async def create_pg_database(server: str) -> str:
+    """A new, empty database on the server; its URL."""
     import asyncpg
 
     global _db_counter
@@ -127,7 +128,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'meegle.db'}"
     server = request.getfixturevalue("postgres_server")
-    return await _create_pg_database(server)
+    return await create_pg_database(server)
 
 
 @pytest.fixture

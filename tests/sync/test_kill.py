@@ -13,9 +13,11 @@ import random
 import sys
 from pathlib import Path
 
+import pytest
+
 from meegle_async.testing import FakeMeegle
 
-from .conftest import fetch_all
+from .conftest import create_pg_database, fetch_all
 
 TABLES = {
     "spaces": "project_key",
@@ -94,13 +96,22 @@ async def _snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
     return snap
 
 
-async def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_sigkill_at_random_points_loses_and_duplicates_nothing(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     rng = random.Random(os.environ.get("MEEGLE_SYNC_KILL_SEED", "21"))
+    if backend == "sqlite":
+        reference = f"sqlite:///{tmp_path / 'reference.db'}"
+        killed_url = f"sqlite:///{tmp_path / 'killed.db'}"
+    else:
+        # A killed run's advisory lock must die with its connection, or the next is refused.
+        server = request.getfixturevalue("postgres_server")
+        reference = await create_pg_database(server)
+        killed_url = await create_pg_database(server)
     # Latency slows each request a little, so that kills land in the middle of the copy.
     async with FakeMeegle(seed_items=150, seed=21, latency=0.03) as fake:
-        reference = f"sqlite:///{tmp_path / 'reference.db'}"
         await _run(fake, reference)
-        killed_url = f"sqlite:///{tmp_path / 'killed.db'}"
         kills = 0
         for _ in range(4):
             if await _run(fake, killed_url, kill_after=rng.uniform(0.3, 2.5)) is None:
