@@ -294,6 +294,15 @@ class _Syncer:
             # Named spaces and types that were synced before: no metadata request needed.
             return [(p, t) for p in wanted for t in dict.fromkeys(types)]
         details = await self.client.spaces.get_details(project_keys=wanted)
+        missing = [k for k in wanted if k not in details]
+        if missing:
+            # Simple names (from a space's URL) stand for their project key: rows are stored
+            # under the key, so that a space named either way is one space.
+            try:
+                named = await self.client.spaces.get_details(simple_names=missing)
+            except MeegleAPIError:
+                named = {}
+            details.update({s.simple_name: s for s in named.values() if s.simple_name})
         targets: list[tuple[str, str]] = []
         async with self._tx() as conn:
             for key in wanted:

@@ -267,3 +267,20 @@ async def test_comments_are_copied_with_comments_true(
     assert [c for _, c in rows][-2:] == ["first note", "second note"]
     # One comments request per item: opt-in, because it costs that much.
     assert sum(1 for r in fake.requests if r.endpoint == "list_comments") >= len(listed(fake))
+
+
+async def test_a_space_named_by_its_simple_name_is_stored_under_its_key(
+    fake: FakeMeegle, client: MeegleClient, sqlite_url: str
+) -> None:
+    simple = fake.store.spaces[fake.project_key].simple_name
+    assert simple != fake.project_key
+    await sync_database(client, sqlite_url, projects=[simple], types=[STORY])
+    before = len(fake.requests)
+
+    again = await sync_database(client, sqlite_url, projects=[simple], types=[STORY])
+
+    assert again.targets[0].project_key == fake.project_key
+    assert again.targets[0].upserted == 0
+    assert sent(fake, before, "get_work_item_details") == 0
+    keys = await fetch_all(sqlite_url, "SELECT DISTINCT project_key FROM sync_state")
+    assert keys == [(fake.project_key,)]
