@@ -181,12 +181,8 @@ class Resources(EndpointGroup):
             base["expand"] = json.loads(expand)
 
         async def fetch(chunk: list[int]) -> list[ResourceInstance]:
-            resp = await self._request(
-                "get_work_item_resource_instance_detail",
-                "POST",
-                "/open_api/work_item/resource/query",
-                json={**base, "work_item_ids": chunk},
-                write=False,
+            resp = await self._call(
+                "get_work_item_resource_instance_detail", json={**base, "work_item_ids": chunk}
             )
             return structure_list(resp.data, ResourceInstance)
 
@@ -234,17 +230,14 @@ class Resources(EndpointGroup):
             purpose="update",
         )
         pairs = _pairs_json(update_fields, "update_fields", required=True)
-        await self._request(
+        await self._call(
             "update_work_item_resource_instance",
-            "POST",
-            "/open_api/work_item/resource/update",
             json={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
                 "update_fields": pairs,
             },
-            write=True,
             idempotency_key=idempotency_key,
         )
 
@@ -336,13 +329,7 @@ class Resources(EndpointGroup):
         payload = dict(body)
         if search_after is not None:
             payload["pagination"] = {**payload.get("pagination", {}), "search_after": search_after}
-        resp = await self._request(
-            "search_work_item_resource_instances",
-            "POST",
-            "/open_api/work_item/resource/search/params",
-            json=payload,
-            write=False,
-        )
+        resp = await self._call("search_work_item_resource_instances", json=payload)
         return structure({"data": resp.data, "pagination": resp.pagination}, ResourceSearchPage)
 
     async def create(
@@ -402,13 +389,8 @@ class Resources(EndpointGroup):
         pairs = _pairs_json(field_value_pairs, "field_value_pairs")
         if pairs is not None:
             body["field_value_pairs"] = pairs
-        resp = await self._request(
-            "create_work_item_resource_repository",
-            "POST",
-            "/open_api/work_item/resource/create_work_item",
-            json=body,
-            write=True,
-            idempotency_key=idempotency_key,
+        resp = await self._call(
+            "create_work_item_resource_repository", json=body, idempotency_key=idempotency_key
         )
         return _int_answer(resp, "create_work_item_resource_repository", key="work_item_id")
 
@@ -460,16 +442,13 @@ class Resources(EndpointGroup):
         pairs = _pairs_json(field_value_pairs, "field_value_pairs", forbidden=_CREATE_FORBIDDEN)
         if pairs is not None:
             body["field_value_pairs"] = pairs
-        resp = await self._request(
+        resp = await self._call(
             "create_work_item_through_resources",
-            "POST",
-            "/open_api/work_item/resource/{project_key}/{work_item_id}/create_instance",
             path_params={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_id": validate_id(resource_work_item_id, name="resource_work_item_id"),
             },
             json=body,
-            write=True,
             idempotency_key=idempotency_key,
         )
         if not isinstance(resp.data, Mapping):

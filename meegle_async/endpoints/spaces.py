@@ -85,7 +85,7 @@ class Spaces(EndpointGroup):
                     raise MeegleValidationError(
                         f"order[{i}]: {value!r} is not one of {', '.join(SPACE_ORDERS)}"
                     )
-        resp = await self._request(_LIST, "POST", "/open_api/projects", json=body, write=False)
+        resp = await self._call(_LIST, json=body)
         data = resp.data if resp.data is not None else []
         if not isinstance(data, list) or not all(isinstance(k, str) for k in data):
             raise bad_answer(resp, "expected a list of project keys")
@@ -144,9 +144,7 @@ class Spaces(EndpointGroup):
                 body.setdefault(kind, []).append(value)
             if acting is not None:
                 body["user_key"] = acting
-            resp = await self._request(
-                _DETAIL, "POST", "/open_api/projects/detail", json=body, write=False
-            )
+            resp = await self._call(_DETAIL, json=body)
             data = resp.data if resp.data is not None else {}
             if not isinstance(data, Mapping):
                 raise bad_answer(resp, "expected an object of project key -> project")
@@ -180,12 +178,8 @@ class Spaces(EndpointGroup):
             for t in await client.spaces.get_work_item_types("space"):
                 print(t.type_key, t.name, "disabled" if t.is_disabled else "")
         """
-        resp = await self._request(
-            _TYPES,
-            "GET",
-            "/open_api/{project_key}/work_item/all-types",
-            path_params={"project_key": require_text(project_key, "project_key")},
-            write=False,
+        resp = await self._call(
+            _TYPES, path_params={"project_key": require_text(project_key, "project_key")}
         )
         return structure_list(resp.data or [], WorkItemType)
 

@@ -296,15 +296,12 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             priority = next(f for f in meta if f.field_key == "priority")
             p1 = priority.option_value("P1")
         """
-        resp = await self._request(
+        resp = await self._call(
             "get_work_item_creation_metadata",
-            "GET",
-            "/open_api/{project_key}/work_item/{work_item_type_key}/meta",
             path_params={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
             },
-            write=False,
         )
         return structure_list(resp.data, FieldConfig)
 
@@ -451,13 +448,10 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             base["expand"] = json.loads(expand)
 
         async def fetch(chunk: list[int]) -> list[WorkItem]:
-            resp = await self._request(
+            resp = await self._call(
                 "get_work_item_details",
-                "POST",
-                "/open_api/{project_key}/work_item/{work_item_type_key}/query",
                 path_params={"project_key": project_key, "work_item_type_key": work_item_type_key},
                 json={"work_item_ids": chunk, **base},
-                write=False,
             )
             return structure_list(resp.data, WorkItem)
 
@@ -688,13 +682,10 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
                     f"not {required_mode!r}"
                 )
             body["required_mode"] = required_mode
-        resp = await self._request(
+        resp = await self._call(
             "create_work_item",
-            "POST",
-            "/open_api/{project_key}/work_item/create",
             path_params={"project_key": require_text(project_key, "project_key")},
             json=body,
-            write=True,
             idempotency_key=idempotency_key,
         )
         return _int_answer(resp, "create_work_item")
@@ -745,17 +736,14 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             purpose="update",
         )
         pairs = _pairs_json(update_fields, "update_fields", required=True)
-        await self._request(
+        await self._call(
             "update_work_item",
-            "PUT",
-            "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}",
             path_params={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
             },
             json={"update_fields": pairs},
-            write=True,
             idempotency_key=idempotency_key,
         )
 
@@ -775,16 +763,13 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             MeegleNotFoundError: no such item (30005).
             MeeglePermissionError: no permission (10001, 1000051195 across tenants).
         """
-        await self._request(
+        await self._call(
             "delete_work_item",
-            "DELETE",
-            "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}",
             path_params={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
             },
-            write=True,
             idempotency_key=idempotency_key,
         )
 
@@ -882,17 +867,14 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         body: dict[str, Any] = {"is_aborted": aborted, "reason_option": reason_option}
         if reason is not None:
             body["reason"] = reason
-        await self._request(
+        await self._call(
             "abort_or_resume_work_item",
-            "PUT",
-            "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}/abort",
             path_params={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
             },
             json=body,
-            write=True,
             idempotency_key=idempotency_key,
         )
 
@@ -923,16 +905,13 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
     async def _freeze(
         self, project_key: str, work_item_id: int | str, frozen: bool, idempotency_key: str | None
     ) -> None:
-        await self._request(
+        await self._call(
             "freeze_or_unfreeze_work_item",
-            "PUT",
-            "/open_api/work_item/freeze",
             json={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_id": validate_id(work_item_id),
                 "is_frozen": frozen,
             },
-            write=True,
             idempotency_key=idempotency_key,
         )
 
@@ -1009,14 +988,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
                     f"action='update' changes one group: pass one list of pairs, not {len(groups)}"
                 )
             body["fields"] = groups
-        await self._request(
-            "update_compound_field",
-            "POST",
-            "/open_api/work_item/field_value/update_compound_field",
-            json=body,
-            write=True,
-            idempotency_key=idempotency_key,
-        )
+        await self._call("update_compound_field", json=body, idempotency_key=idempotency_key)
 
     # -- batch update ------------------------------------------------------------------------
 
@@ -1224,12 +1196,9 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         return task_ids
 
     async def _submit_chunk(self, body: Mapping[str, Any], chunk: list[int], key: str) -> str:
-        resp = await self._request(
+        resp = await self._call(
             "batch_update_work_item_field",
-            "POST",
-            "/open_api/work_item/batch_update",
             json={**body, "work_item_ids": chunk},
-            write=True,
             idempotency_key=key,
         )
         data = resp.data
@@ -1252,12 +1221,8 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         Raises:
             MeegleValidationError: an empty ``task_id``.
         """
-        resp = await self._request(
-            "get_batch_update_progress",
-            "GET",
-            "/open_api/task_result",
-            params={"task_id": require_text(task_id, "task_id")},
-            write=False,
+        resp = await self._call(
+            "get_batch_update_progress", params={"task_id": require_text(task_id, "task_id")}
         )
         return structure(resp.data, BatchUpdateProgress)
 
@@ -1537,13 +1502,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         body.update(filters)
         if window is not None:
             body["start"], body["end"] = window
-        resp = await self._request(
-            "get_work_item_change_log",
-            "POST",
-            "/open_api/op_record/work_item/list",
-            json=body,
-            write=False,
-        )
+        resp = await self._call("get_work_item_change_log", json=body)
         return structure(resp.data if resp.data is not None else {}, ChangeLogPage)
 
 
