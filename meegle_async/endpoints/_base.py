@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from ..catalogue import ENDPOINTS, Endpoint
 from ..transport.response import RawResponse
+from ._checks import check_request
 
 __all__ = ["EndpointGroup", "Requester"]
 
@@ -46,8 +47,12 @@ class EndpointGroup:
         idempotency_key: str | None = None,
     ) -> RawResponse:
         """Send a call to a catalogue endpoint (by name or entry): its method, path template
-        and write flag come from ``meegle_async.catalogue.ENDPOINTS``."""
+        and write flag come from ``meegle_async.catalogue.ENDPOINTS``.
+
+        Every part is checked first (``check_request``): a value that cannot be sent as it
+        is ends in ``MeegleValidationError`` with nothing sent."""
         entry = ENDPOINTS[endpoint] if isinstance(endpoint, str) else endpoint
+        check_request(path_params, params, json, idempotency_key)
         return await self._request(
             entry.name,
             entry.method,
