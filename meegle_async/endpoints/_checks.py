@@ -21,7 +21,10 @@ __all__ = [
     "check_request",
     "check_search_group",
     "item_path",
+    "require_flag",
+    "require_header_text",
     "require_id",
+    "require_ids",
     "require_literal",
     "require_page_number",
     "require_text",
@@ -41,6 +44,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 #: Request bodies nest no deeper than this (search groups are a handful of levels).
 MAX_JSON_DEPTH = 64
+#: The longest value put in a URL (keys and ids are short; servers refuse long request lines).
+MAX_URL_VALUE = 1024
+#: The longest idempotency key sent (a UUID is 36 characters).
+MAX_IDEMPOTENCY_KEY = 256
 
 
 def shown(value: object) -> str:
@@ -73,6 +80,15 @@ def require_text(value: object, name: str, *, limit: int | None = None) -> str:
     return value
 
 
+def require_header_text(value: object, name: str) -> str:
+    """A string that goes in a header (a file name, a content type): no control characters."""
+    text = require_text(value, name)
+    problem = _text_problem(text, controls=True)
+    if problem:
+        raise MeegleValidationError(f"{name} {problem}")
+    return text
+
+
 def require_text_list(
     values: object, name: str, *, maximum: int | None = None, one_string_ok: bool = False
 ) -> list[str]:
@@ -100,11 +116,30 @@ def item_path(
     }
 
 
+#: Ids are signed 64-bit integers on the server.
+MAX_ID = 2**63 - 1
+
+
 def require_id(value: object, name: str = "work_item_id") -> int:
-    """A positive id (``validate_id``); any other type is refused without printing it whole."""
+    """A positive id as an ``int``: an int, or a string of ASCII digits, at most 2**63 - 1.
+
+    Bools are refused, and so are strings ``str.isdigit`` takes but ``int`` does not ("²").
+    """
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise MeegleValidationError(f"{name}: {shown(value)} is not an id (an int or digits)")
-    return validate_id(value, name=name)
+    if isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit()):
+        raise MeegleValidationError(f"{name}: {shown(value)} is not an id (an int or digits)")
+    number = validate_id(value, name=name)
+    if number > MAX_ID:
+        raise MeegleValidationError(f"{name}: {shown(value)} is above 2**63 - 1, not an id")
+    return number
+
+
+def require_ids(values: object, name: str = "work_item_ids") -> list[int]:
+    """A list of ids (``require_id`` each), in order."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise MeegleValidationError(f"{name} must be a list of ids, not {shown(values)}")
+    return [require_id(v, f"{name}[{i}]") for i, v in enumerate(values)]
 
 
 def _json_problem(value: object, where: str) -> str | None:
@@ -158,6 +193,11 @@ def check_request(
             problem = _text_problem(text, controls=True) if text is not None else None
             if problem:
                 raise MeegleValidationError(f"{part} parameter {key} {problem}")
+            if text is not None and len(text) > MAX_URL_VALUE:
+                raise MeegleValidationError(
+                    f"{part} parameter {key} is {len(text)} characters long; "
+                    f"a URL value takes at most {MAX_URL_VALUE}"
+                )
     if idempotency_key is not None:
         if not isinstance(idempotency_key, str) or not idempotency_key.strip():
             raise MeegleValidationError(
@@ -166,6 +206,11 @@ def check_request(
         problem = _text_problem(idempotency_key, controls=True)
         if problem:
             raise MeegleValidationError(f"idempotency_key {problem}")
+        if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+            raise MeegleValidationError(
+                f"idempotency_key is {len(idempotency_key)} characters long; "
+                f"it takes at most {MAX_IDEMPOTENCY_KEY}"
+            )
     if json is not None:
         problem = _json_problem(json, "body")
         if problem:
@@ -178,6 +223,13 @@ def require_literal(value: object, name: str, allowed: Iterable[object]) -> Any:
     if not any(value == c and type(value) is type(c) for c in choices):
         choices_text = ", ".join(repr(c) for c in choices)
         raise MeegleValidationError(f"{name} must be one of {choices_text}, not {shown(value)}")
+    return value
+
+
+def require_flag(value: object, name: str) -> bool:
+    """A flag: ``True`` or ``False``, nothing else (``"no"`` would be true)."""
+    if not isinstance(value, bool):
+        raise MeegleValidationError(f"{name} must be True or False, not {shown(value)}")
     return value
 
 
@@ -199,7 +251,9 @@ def check_fields(fields: Iterable[str] | None, name: str = "fields") -> list[str
     out = list(fields)
     for i, key in enumerate(out):
         if not isinstance(key, str) or not key.strip("- "):
-            raise MeegleValidationError(f"{name}[{i}] must be a non-empty field key, not {shown(key)}")
+            raise MeegleValidationError(
+                f"{name}[{i}] must be a non-empty field key, not {shown(key)}"
+            )
     excluded = [k for k in out if k.startswith("-")]
     if excluded and len(excluded) != len(out):
         included = [k for k in out if not k.startswith("-")]
@@ -214,7 +268,9 @@ def check_search_group(group: Mapping[str, Any], path: str = "search_group") -> 
     """Check a condition tree (conjunctions, keys, operators); return how many conditions."""
     conjunction = group.get("conjunction")
     if conjunction not in ("AND", "OR"):
-        raise MeegleValidationError(f"{path}.conjunction must be AND or OR, not {shown(conjunction)}")
+        raise MeegleValidationError(
+            f"{path}.conjunction must be AND or OR, not {shown(conjunction)}"
+        )
     count = 0
     for i, param in enumerate(group.get("search_params") or ()):
         where = f"{path}.search_params[{i}]"
