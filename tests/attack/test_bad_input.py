@@ -77,7 +77,9 @@ SAMPLES: dict[str, Any] = {
     "rollback_reason": "wrong",
     "relation_details": [{"project_key": "space", "work_item_type_key": "bug"}],
     "instances": [{"project_key": "space", "work_item_type_key": "story", "work_item_id": 102}],
-    "story_relations": [{"local_work_item_id": _ID, "remote_work_item_id": 102, "relation_id": "r"}],
+    "story_relations": [
+        {"local_work_item_id": _ID, "remote_work_item_id": 102, "relation_id": "r"}
+    ],
     "records": [{"resource_type": "work_item", "resource_id": str(_ID), "work_time": 4}],
     "updates": [{"id": 9, "work_time": 2}],
     "details": [{"name": "x"}],
@@ -153,8 +155,9 @@ METHOD_EXTRA: dict[str, dict[str, Any]] = {
 }
 
 #: Helpers that read the server before they can check their input (``move_to`` reads the
-#: workflow to find the target): a validation error after those reads, and no write, is fine.
-READ_FIRST = {"workflows.move_to": "/workflow/query"}
+#: type and the workflow to find the target): a validation error after reads only is fine
+#: (a write would carry ``X-Idem-UUID``).
+READ_FIRST = {"workflows.move_to"}
 
 
 def _by_annotation(annotation: str) -> Any:
@@ -163,7 +166,7 @@ def _by_annotation(annotation: str) -> Any:
         return [_ID]
     if "Iterable[str]" in annotation or "Sequence[str]" in annotation:
         return ["x"]
-    if annotation.startswith("Mapping") or annotation.startswith("dict"):
+    if annotation.startswith(("Mapping", "dict")):
         return {}
     if annotation.startswith("int | str"):
         return _ID
@@ -230,17 +233,22 @@ ALWAYS_REFUSED = {"set", "object", "nan", "inf", "list_of_objects"}
 
 
 def _is_id_param(name: str, annotation: str) -> bool:
-    ints = annotation.startswith("int") or annotation.startswith("Iterable[int")
-    return ints and (name.endswith("_id") or name.endswith("_ids"))
+    ints = annotation.startswith(("int", "Iterable[int"))
+    return ints and (name.endswith(("_id", "_ids")))
 
 
 #: Ids that are opaque strings as well as numbers (v2 comment ids).
-OPAQUE_IDS = {("comment_id", "str_word"), ("parent_id", "str_word")}
+OPAQUE_IDS = {
+    ("comment_id", "str_word"),
+    ("parent_id", "str_word"),
+    ("comment_id", "superscript"),
+    ("parent_id", "superscript"),
+}
 
 
 def must_refuse(name: str, annotation: str, value_name: str) -> bool:
     """Values that no API could take for this parameter: sending them is a bug."""
-    if value_name == "set" and annotation.startswith(("Iterable[", "Sequence[")):
+    if value_name == "set" and ("Iterable[" in annotation or "Sequence[" in annotation):
         return False  # a set of keys is a fine collection of them
     if (name, value_name) in OPAQUE_IDS:
         return False
@@ -256,8 +264,80 @@ def must_refuse(name: str, annotation: str, value_name: str) -> bool:
 #: Arguments left alone: where output goes, callbacks, and the idempotency key (a header).
 NOT_ATTACKED = {"to", "progress", "poll_schedule", "timeout"}
 
-#: (method, parameter) -> why a failure is known and left to the owner of the file.
-KNOWN: dict[tuple[str, str], str] = {}
+#: (method, parameter) -> the file whose checks let these values through (a raw exception or a
+#: request sent); files other helpers own while this test was written, left to be fixed there.
+#: "nested" is a RecursionError: the value printed whole with ``!r`` in an error message.
+KNOWN: dict[tuple[str, str], str] = {
+    ("fields.create", "format"): "fields.py: nested",
+    ("fields.create", "free_add"): "fields.py: nested",
+    ("fields.create", "help_description"): "fields.py: nested",
+    ("fields.create", "is_multi"): "fields.py: nested",
+    ("fields.create", "value_type"): "fields.py: nested",
+    ("fields.update", "field_value"): "fields.py: bool, huge_int, inf +5 more",
+    ("fields.update", "free_add"): "fields.py: nested",
+    ("fields.update", "help_description"): "fields.py: nested",
+    ("resources.create", "fields"): "resources.py: nested",
+    ("resources.create", "template_id"): "resources.py: huge_int, nested",
+    ("resources.create_work_item", "template_id"): "resources.py: huge_int, nested",
+    ("resources.iter_search", "page_size"): "resources.py: nested",
+    ("resources.iter_search", "search_after"): "resources.py: nested",
+    ("resources.search", "page_size"): "resources.py: nested",
+    ("resources.search", "search_after"): "resources.py: nested",
+    ("tasks.complete", "note"): "tasks.py: nested",
+    ("tasks.complete_or_rollback", "action"): "tasks.py: nested",
+    ("tasks.complete_or_rollback", "note"): "tasks.py: nested",
+    ("tasks.create", "note"): "tasks.py: nested",
+    ("tasks.iter_search", "name"): "tasks.py: nested",
+    ("tasks.iter_search", "status"): "tasks.py: nested",
+    ("tasks.rollback", "note"): "tasks.py: nested",
+    ("tasks.search", "name"): "tasks.py: nested",
+    ("tasks.search", "status"): "tasks.py: nested",
+    ("tasks.update", "note"): "tasks.py: nested",
+    ("work_items.abort", "reason"): "work_items.py: nested",
+    ("work_items.abort", "reason_option"): "work_items.py: nested",
+    ("work_items.batch_update", "update_mode"): "work_items.py: nested",
+    ("work_items.batch_update_and_wait", "update_mode"): "work_items.py: nested",
+    ("work_items.build_fields", "fields"): "work_items.py: nested",
+    ("work_items.build_fields", "purpose"): "work_items.py: nested",
+    ("work_items.build_fields", "required"): "work_items.py: bool, crlf, dict +17 more",
+    ("work_items.create", "fields"): "work_items.py: nested",
+    ("work_items.create", "required_mode"): "work_items.py: nested",
+    ("work_items.create", "template_id"): "work_items.py: huge_int, nested",
+    ("work_items.filter", "work_item_name"): "work_item_search.py: nested",
+    ("work_items.filter", "work_item_status"): "work_item_search.py: nested",
+    (
+        "work_items.filter_across_projects",
+        "tenant_group_id",
+    ): "work_item_search.py: huge_int, nested, superscript",
+    ("work_items.filter_across_projects", "work_item_name"): "work_item_search.py: nested",
+    ("work_items.filter_across_projects", "work_item_status"): "work_item_search.py: nested",
+    ("work_items.get_change_log", "op_record_module"): "work_items.py: nested",
+    ("work_items.get_change_log", "operation_type"): "work_items.py: nested",
+    ("work_items.get_change_log", "operator"): "work_items.py: nested",
+    ("work_items.get_change_log", "operator_type"): "work_items.py: nested",
+    ("work_items.get_change_log", "page_size"): "work_items.py: nested",
+    ("work_items.get_change_log", "source"): "work_items.py: nested",
+    ("work_items.get_change_log", "source_type"): "work_items.py: nested",
+    ("work_items.get_change_log", "start_from"): "work_items.py: nested",
+    ("work_items.iter_change_log", "op_record_module"): "work_items.py: nested",
+    ("work_items.iter_change_log", "operation_type"): "work_items.py: nested",
+    ("work_items.iter_change_log", "operator"): "work_items.py: nested",
+    ("work_items.iter_change_log", "operator_type"): "work_items.py: nested",
+    ("work_items.iter_change_log", "page_size"): "work_items.py: nested",
+    ("work_items.iter_change_log", "source"): "work_items.py: nested",
+    ("work_items.iter_change_log", "source_type"): "work_items.py: nested",
+    ("work_items.iter_filter", "work_item_name"): "work_item_search.py: nested",
+    ("work_items.iter_filter", "work_item_status"): "work_item_search.py: nested",
+    (
+        "work_items.iter_filter_across_projects",
+        "tenant_group_id",
+    ): "work_item_search.py: huge_int, nested, superscript",
+    ("work_items.iter_filter_across_projects", "work_item_name"): "work_item_search.py: nested",
+    ("work_items.iter_filter_across_projects", "work_item_status"): "work_item_search.py: nested",
+    ("work_items.resume", "reason"): "work_items.py: nested",
+    ("work_items.resume", "reason_option"): "work_items.py: nested",
+    ("work_items.update_compound_field", "action"): "work_items.py: nested",
+}
 
 
 _PROBE = MeegleClient(base_url="http://127.0.0.1:9", plugin_token="t", user_key="u")
@@ -296,6 +376,24 @@ def _params(method: str) -> list[inspect.Parameter]:
 
 METHODS = _methods()
 
+
+def _id_values_fixed() -> bool:
+    """Whether ``validate_id`` refuses '²', 2**70 and a deep structure as it should."""
+    for value in ("\u00b2", 2**70, _nested(5000)):
+        try:
+            validate_id(value)
+        except MeegleValidationError:
+            continue
+        except Exception:
+            return False
+        return False
+    return True
+
+
+#: Values that reach ``helpers.chunking.validate_id`` in methods calling it directly.
+ID_VALUES = {"superscript", "huge_int", "nested"}
+ID_VALUES_FIXED = _id_values_fixed()
+
 CASES = [
     pytest.param(
         method,
@@ -319,7 +417,53 @@ ID_PARAMS = {
     for p in _params(method)
     if "int | str" in str(p.annotation) and p.name not in NOT_ATTACKED
 }
-ID_CASES = [pytest.param(m, n, id=f"{m}:{n}") for m, n in sorted(ID_PARAMS)]
+#: Id arguments checked by ``helpers.chunking.validate_id`` called straight from work_items.py,
+#: tasks.py and resources.py (files another helper owns). ``validate_id`` takes "\u00b2" (then
+#: ``int()`` raises ValueError), ids above 2**63 - 1, and prints a deep structure whole
+#: (RecursionError). The hardening branch fixes the first two; once merged these pass unless
+#: the RecursionError remains.
+ID_VIA_VALIDATE_ID = {
+    ("resources.create_work_item", "resource_work_item_id"),
+    ("resources.update", "work_item_id"),
+    ("tasks.complete", "task_id"),
+    ("tasks.complete", "work_item_id"),
+    ("tasks.complete_or_rollback", "task_id"),
+    ("tasks.complete_or_rollback", "work_item_id"),
+    ("tasks.create", "work_item_id"),
+    ("tasks.delete", "task_id"),
+    ("tasks.delete", "work_item_id"),
+    ("tasks.get_details", "work_item_id"),
+    ("tasks.rollback", "task_id"),
+    ("tasks.rollback", "work_item_id"),
+    ("tasks.update", "task_id"),
+    ("tasks.update", "work_item_id"),
+    ("work_items.abort", "work_item_id"),
+    ("work_items.delete", "work_item_id"),
+    ("work_items.freeze", "work_item_id"),
+    ("work_items.resume", "work_item_id"),
+    ("work_items.unfreeze", "work_item_id"),
+    ("work_items.update", "work_item_id"),
+    ("work_items.update_compound_field", "work_item_id"),
+}
+ID_CASES = [
+    pytest.param(
+        m,
+        n,
+        id=f"{m}:{n}",
+        marks=(
+            [
+                pytest.mark.xfail(
+                    not ID_VALUES_FIXED,
+                    strict=True,
+                    reason=f"{m.split('.')[0]}: validate_id in helpers/chunking.py",
+                )
+            ]
+            if (m, n) in ID_VIA_VALIDATE_ID
+            else []
+        ),
+    )
+    for m, n in sorted(ID_PARAMS)
+]
 
 
 def baseline(method: str) -> tuple[list[Any], dict[str, Any]]:
@@ -391,9 +535,7 @@ def _sent(stub: Stub, tag: str) -> list[Any]:
     """What the call tagged ``tag`` sent (for ``auth.*``: everything since it started)."""
     if tag.startswith("#"):
         return (stub.requests + stub.token_requests)[int(tag[1:]) :]
-    return [
-        r for r in stub.requests + stub.token_requests if r.headers.get("X-User-Key") == tag
-    ]
+    return [r for r in stub.requests + stub.token_requests if r.headers.get("X-User-Key") == tag]
 
 
 #: ``auth.*`` calls carry no ``X-User-Key``: they run one at a time, told apart by count.
@@ -405,7 +547,10 @@ async def _outcome(
 ) -> tuple[str, BaseException | None]:
     """("refused" | "sent", error) or ("bad", the exception)."""
     if method.startswith("auth."):
-        lock = _AUTH_LOCK.setdefault("lock", asyncio.Lock())
+        loop = asyncio.get_running_loop()
+        if _AUTH_LOCK.get("loop") is not loop:
+            _AUTH_LOCK.update(loop=loop, lock=asyncio.Lock())
+        lock = _AUTH_LOCK["lock"]
         async with lock:
             count = len(stub.requests) + len(stub.token_requests)
             return await _judge(client, stub, method, f"#{count}", args, kwargs)
@@ -419,8 +564,8 @@ async def _judge(
         await _run(client, method, args, kwargs)
     except MeegleValidationError as exc:
         sent = _sent(stub, tag)
-        read_first = READ_FIRST.get(method)
-        if sent and not (read_first and all(r.path.endswith(read_first) for r in sent)):
+        reads_only = all("X-Idem-UUID" not in r.headers for r in sent)
+        if sent and not (method in READ_FIRST and reads_only):
             return "bad", AssertionError(f"validation error after sending: {exc}")
         return "refused", exc
     except MeegleError as exc:
@@ -429,7 +574,8 @@ async def _judge(
         return "sent", exc
     except Exception as exc:  # the thing under test: any other type is a failure
         return "bad", exc
-    if not _sent(stub, tag) and "cached" not in kwargs:  # cached=True answers from the cache
+    # cached=True answers from the cache; no ids at all is an empty answer without a request
+    if not _sent(stub, tag) and "cached" not in kwargs and tag != "empty_list":
         return "bad", AssertionError("returned without sending anything")
     return "sent", None
 
@@ -451,27 +597,7 @@ def any_body_stub(stub: Stub, monkeypatch: pytest.MonkeyPatch) -> Stub:
     return stub
 
 
-def _id_values_fixed() -> bool:
-    """Whether ``validate_id`` refuses '²', 2**70 and a deep structure as it should."""
-    for value in ("\u00b2", 2**70, _nested(5000)):
-        try:
-            validate_id(value)
-        except MeegleValidationError:
-            continue
-        except Exception:
-            return False
-        return False
-    return True
-
-
-#: Values that reach ``helpers.chunking.validate_id`` in methods calling it directly.
-ID_VALUES = {"superscript", "huge_int", "nested"}
-ID_VALUES_FIXED = _id_values_fixed()
-
-
-async def _attack(
-    stub: Stub, method: str, param: str, values: dict[str, Any]
-) -> list[str]:
+async def _attack(stub: Stub, method: str, param: str, values: dict[str, Any]) -> list[str]:
     """Failures of ``method`` with each of ``values`` as ``param`` (one call each, concurrent)."""
     args, kwargs = baseline(method)
     params = {p.name: p for p in _params(method)}
@@ -523,12 +649,6 @@ async def test_hostile_argument(any_body_stub: Stub, method: str, param: str) ->
     assert not failures, f"{method}({param}=...):\n" + "\n".join(failures)
 
 
-@pytest.mark.xfail(
-    not ID_VALUES_FIXED,
-    strict=True,
-    reason="helpers/chunking.py validate_id takes '²' (int() then raises ValueError), ids "
-    "above 2**63-1, and reprs a deep structure whole (RecursionError); fixed on hardening",
-)
 @pytest.mark.parametrize(("method", "param"), ID_CASES)
 async def test_hostile_id(any_body_stub: Stub, method: str, param: str) -> None:
     """'²', 2**70 and a structure 5000 levels deep where an id goes: refused, never sent."""
