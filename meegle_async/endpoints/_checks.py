@@ -125,7 +125,7 @@ def require_id(value: object, name: str = "work_item_id") -> int:
 
     Bools are refused, and so are strings ``str.isdigit`` takes but ``int`` does not ("²").
     """
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
+    if not isinstance(value, (int, str)):  # a bool is an int: validate_id names it
         raise MeegleValidationError(f"{name}: {shown(value)} is not an id (an int or digits)")
     if isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit()):
         raise MeegleValidationError(f"{name}: {shown(value)} is not an id (an int or digits)")
