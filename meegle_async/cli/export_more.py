@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import export as base
-from .checkpoint import CheckpointError, checkpoint_path, load_checkpoint
 from .credentials import missing_credentials
 from .progress import Progress
 
@@ -144,36 +143,8 @@ def make_job(args: argparse.Namespace) -> base.Job:
     )
     if kind == "workflows":
         job.params["flow_type"] = args.flow_type
-    _check_checkpoint(job, args)
+    base.check_checkpoint(job, resume=args.resume, force=args.force)
     return job
-
-
-def _check_checkpoint(job: base.Job, args: argparse.Namespace) -> None:
-    ckpt = checkpoint_path(job.out)
-    if args.resume:
-        try:
-            job.resume = load_checkpoint(job.out)
-        except CheckpointError as exc:
-            raise base.UsageError(str(exc)) from None
-        saved = job.resume.get("params") or {}
-        if job.resume.get("kind") != job.kind or saved != json.loads(json.dumps(job.params)):
-            changed = sorted(
-                k for k in set(saved) | set(job.params) if saved.get(k) != job.params.get(k)
-            )
-            raise base.UsageError(
-                f"{ckpt} belongs to another export (differs in: {', '.join(changed) or 'kind'}); "
-                "resume with the same arguments, or start over with --force"
-            )
-    elif not args.force:
-        if ckpt.exists():
-            raise base.UsageError(
-                f"{job.out} is an interrupted export ({ckpt} exists): add --resume to "
-                "continue it, or --force to start over"
-            )
-        if job.out.exists():
-            raise base.UsageError(
-                f"{job.out} exists: choose another --out, or --force to replace it"
-            )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -89,6 +89,13 @@ def require_header_text(value: object, name: str) -> str:
     return text
 
 
+def require_flag(value: object, name: str) -> bool:
+    """A switch: ``True`` or ``False`` (never 0/1 or a string)."""
+    if not isinstance(value, bool):
+        raise MeegleValidationError(f"{name} must be True or False, not {shown(value)}")
+    return value
+
+
 def require_text_list(
     values: object, name: str, *, maximum: int | None = None, one_string_ok: bool = False
 ) -> list[str]:
@@ -223,13 +230,6 @@ def require_literal(value: object, name: str, allowed: Iterable[object]) -> Any:
     if not any(value == c and type(value) is type(c) for c in choices):
         choices_text = ", ".join(repr(c) for c in choices)
         raise MeegleValidationError(f"{name} must be one of {choices_text}, not {shown(value)}")
-    return value
-
-
-def require_flag(value: object, name: str) -> bool:
-    """A flag: ``True`` or ``False``, nothing else (``"no"`` would be true)."""
-    if not isinstance(value, bool):
-        raise MeegleValidationError(f"{name} must be True or False, not {shown(value)}")
     return value
 
 

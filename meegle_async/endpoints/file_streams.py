@@ -28,7 +28,7 @@ from ..transport.files import (
     Upload,
     send_file_call,
 )
-from ..transport.response import RawResponse
+from ..transport.response import RawResponse, record_raw_response
 from ..transport.session import CallOptions, Transport
 from ._base import EndpointGroup, Requester
 from ._checks import (
@@ -103,7 +103,7 @@ class FileGroupBase(EndpointGroup):
             kwargs.get("json"),
             kwargs.get("idempotency_key"),
         )
-        return await send_file_call(
+        response = await send_file_call(
             self._transport,
             self._options,
             endpoint=entry.name,
@@ -112,6 +112,8 @@ class FileGroupBase(EndpointGroup):
             write=entry.write,
             **kwargs,
         )
+        record_raw_response(response)  # to with_raw_response / capture_raw_responses, if active
+        return response
 
 
 class FileStreams(FileGroupBase):

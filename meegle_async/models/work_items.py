@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from .._text import is_digits
 from ..errors import MeegleBatchUpdateError
 from .base import MeegleModel, structure_list
 from .common import FieldValuePair, RoleOwner, Schedule
@@ -60,7 +61,7 @@ def _as_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and is_digits(value.strip()):
         return int(value.strip())
     return None
 
@@ -448,7 +449,7 @@ class BatchUpdateProgress(MeegleModel):
     """
 
     task_id: str | None = None
-    task_status: str | None = None
+    task_status: str
     total: int | None = None
     success_total: int | None = None
     error_total: int | None = None
@@ -679,10 +680,14 @@ class OpRecord(MeegleModel):
 
 @attrs.define(frozen=True, kw_only=True, slots=True)
 class ChangeLogPage(MeegleModel):
-    """One page of the change log: records, ``has_more`` and the next ``start_from`` cursor."""
+    """One page of the change log: records, ``has_more`` and the next ``start_from`` cursor.
+
+    ``has_more`` is always sent: a page without it is a ``MeegleServerError`` rather than
+    the silent end of a walk.
+    """
 
     op_records: list[OpRecord] | None = None
-    has_more: bool | None = None
+    has_more: bool
     start_from: str | None = None
     total: int | None = None
 

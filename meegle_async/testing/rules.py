@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
+from .._text import is_signed_digits
+
 JSON = dict[str, Any]
 
 # Platform
@@ -192,9 +194,23 @@ def to_int(value: Any, name: str, *, code: int = INVALID_PARAM) -> int:
     """An integer from a JSON number or a decimal string (path segments are strings)."""
     if is_int(value):
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and is_signed_digits(value.strip()):
         return int(value)
     fail(code, f"{name} must be an integer")
+
+
+def opt_number(body: Mapping[str, Any], name: str, default: Any = None) -> Any:
+    """An optional number member where ``0`` means absent, as the official SDKs send it.
+
+    The Go SDK's v1 request structs have no ``omitempty``: every number the caller did not
+    set goes out as ``0`` (``page_num: 0``, ``cooperation_mode: 0``) and the real server
+    reads that as "not given". Answers ``default`` for a missing, ``null`` or ``0`` member;
+    anything else is returned unchanged for the caller to check.
+    """
+    value = body.get(name)
+    if value is None or (is_int(value) and value == 0):
+        return default
+    return value
 
 
 def opt_str(body: Mapping[str, Any], name: str) -> str | None:

@@ -43,8 +43,10 @@ from .handlers.resources import ResourceHandlers
 from .handlers.search import SearchHandlers
 from .handlers.space_config import SpaceConfigHandlers
 from .handlers.tasks import TaskHandlers
+from .handlers.template_admin import TemplateAdminHandlers
 from .handlers.tenant import TenantHandlers
 from .handlers.user_groups import UserGroupHandlers
+from .handlers.wbs import WbsHandlers
 from .handlers.work_hours import WorkHourHandlers
 from .handlers.work_item_extras import WorkItemExtraHandlers
 from .handlers.work_items import WorkItemHandlers
@@ -59,10 +61,9 @@ from .store import (
 DEFAULT_PLUGIN_ID = "MII_FAKE00000000001"
 DEFAULT_PLUGIN_SECRET = "fake-plugin-secret-0001"
 DEFAULT_QPS = 15
+#: The platform's per-endpoint limits where they differ from 15/s: the catalogue's ``qps``.
 DEFAULT_LIMITS: dict[str, int] = {
-    "batch_update_work_item_field": 1,
-    "get_batch_update_progress": 1,
-    "actual_time_update": 10,
+    entry.name: int(entry.qps) for entry in ENDPOINTS if entry.qps != DEFAULT_QPS
 }
 REFRESH_TOKEN_TTL = 14 * 24 * 3600
 #: A plugin token is handed out again only while it has more than this many seconds left (and
@@ -146,6 +147,8 @@ class FakeMeegle(
     ResourceHandlers,
     TaskHandlers,
     FieldHandlers,
+    WbsHandlers,
+    TemplateAdminHandlers,
     WorkHourHandlers,
     DeliverableHandlers,
     WorkItemExtraHandlers,

@@ -100,10 +100,16 @@ SAMPLES: dict[str, Any] = {
     "users": ["user_a"],
     "user_keys": ["user_a"],
     "user_group_type": "PROJECT_MEMBER",
+    "element_type": "node",
 }
 
 #: Per method overrides where a name means something else there.
 METHOD_SAMPLES: dict[str, dict[str, Any]] = {
+    "roles.create": {"role": {"id": "reviewer", "name": "Reviewer", "members": ["u1"]}},
+    "roles.update": {"role": {"name": "Code reviewer"}},
+    "wbs.patch_draft": {
+        "operations": [{"uuid": "row-1", "operation_type": "update", "value": {"name": "D"}}]
+    },
     "work_items.get_batch_update_progress": {"task_id": "task-1"},
     "work_items.update_compound_field": {"action": "add"},
     "tasks.complete_or_rollback": {"action": "confirm"},
@@ -115,6 +121,9 @@ METHOD_SAMPLES: dict[str, dict[str, Any]] = {
 
 #: Optional arguments a method needs for a valid call (one of several, say).
 METHOD_EXTRA: dict[str, dict[str, Any]] = {
+    "roles.delete": {"role_id": "reviewer"},
+    "roles.update": {"role_id": "reviewer"},
+    "templates.update": {"workflow_confs": [{"state_key": "review", "name": "R", "action": 1}]},
     "ai.confirm_node": {"state_key": "state_a"},
     "ai.edit_node": {"state_key": "state_a", "status": "done"},
     "ai.get_node": {"state_key": "state_a"},
@@ -265,7 +274,8 @@ def must_refuse(name: str, annotation: str, value_name: str) -> bool:
 NOT_ATTACKED = {"to", "progress", "poll_schedule", "timeout"}
 
 #: (method, parameter) -> the file whose checks let these values through (a raw exception or a
-#: request sent); files other helpers own while this test was written, left to be fixed there.
+#: request sent); files other helpers own while this test was written (under endpoints/),
+#: left to be fixed there.
 #: "nested" is a RecursionError: the value printed whole with ``!r`` in an error message.
 KNOWN: dict[tuple[str, str], str] = {
     ("fields.create", "format"): "fields.py: nested",
@@ -337,6 +347,15 @@ KNOWN: dict[tuple[str, str], str] = {
     ("work_items.resume", "reason"): "work_items.py: nested",
     ("work_items.resume", "reason_option"): "work_items.py: nested",
     ("work_items.update_compound_field", "action"): "work_items.py: nested",
+    ("templates.create_element", "element_type"): "template_admin.py: nested",
+    ("templates.query_elements", "element_type"): "template_admin.py: nested",
+    ("wbs.patch_draft", "operations"): "wbs.py: nested",
+    ("wbs.update_frozen_rows", "update_type"): "wbs.py: nested",
+    (
+        "work_items.iter_search_by_params",
+        "resolve_labels",
+    ): "work_item_search.py: object, nan +3 more",
+    ("work_items.search_by_params", "resolve_labels"): "work_item_search.py: object, nan +4 more",
 }
 
 
@@ -418,11 +437,19 @@ ID_PARAMS = {
     if "int | str" in str(p.annotation) and p.name not in NOT_ATTACKED
 }
 #: Id arguments checked by ``helpers.chunking.validate_id`` called straight from work_items.py,
-#: tasks.py and resources.py (files another helper owns). ``validate_id`` takes "\u00b2" (then
-#: ``int()`` raises ValueError), ids above 2**63 - 1, and prints a deep structure whole
-#: (RecursionError). The hardening branch fixes the first two; once merged these pass unless
-#: the RecursionError remains.
+#: tasks.py, resources.py, template_admin.py and wbs.py (files other helpers own).
+#: ``validate_id`` now refuses "\u00b2" and ids above 2**63 - 1, but still prints a structure
+#: whole in its message (``{value!r}``): 5000 levels deep, that is a RecursionError. These
+#: cases pass on their own once ``validate_id`` prints a bounded repr (``ID_VALUES_FIXED``).
 ID_VIA_VALIDATE_ID = {
+    ("templates.create", "copy_template_id"),
+    ("templates.delete", "template_id"),
+    ("templates.update", "template_id"),
+    ("wbs.collaboration_publish", "work_item_id"),
+    ("wbs.complete_create_audit", "work_item_id"),
+    ("wbs.get_sub_work_item_conf", "work_item_id"),
+    ("wbs.switch_back_to_draft", "work_item_id"),
+    ("wbs.update_frozen_rows", "work_item_id"),
     ("resources.create_work_item", "resource_work_item_id"),
     ("resources.update", "work_item_id"),
     ("tasks.complete", "task_id"),
