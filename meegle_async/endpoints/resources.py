@@ -29,13 +29,8 @@ from ..models.resources import (
 from ..models.work_items import Expand
 from ._base import EndpointGroup, Requester
 from ._checks import bad_answer, check_search_group, require_text, shown
-from .work_items import (
-    _CREATE_FORBIDDEN,
-    WorkItems,
-    _int_answer,
-    _pairs_json,
-    _positive_int,
-)
+from ._work_item_common import _CREATE_FORBIDDEN, _int_answer, _pairs_json, _positive_int
+from .work_items import WorkItems
 
 __all__ = ["MAX_FIELD_SELECTED", "Resources"]
 
