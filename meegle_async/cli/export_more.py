@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import export as base
 from .credentials import missing_credentials
+from .export_formats import LineEncoder, _cell
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -175,7 +176,7 @@ async def run_kind(job: base.Job, client: MeegleClient, progress: Progress, outc
 # -- comments --------------------------------------------------------------------------------
 
 
-class CommentEncoder(base.LineEncoder):
+class CommentEncoder(LineEncoder):
     """One comment a line: ``to_dict`` as JSON, or the :data:`COMMENT_COLUMNS` as CSV."""
 
     def __init__(self, fmt: str) -> None:
@@ -190,7 +191,7 @@ class CommentEncoder(base.LineEncoder):
         from .. import to_dict
 
         data: Mapping[str, Any] = to_dict(model)
-        return self._csv_row([base._cell(data.get(key)) for key in COMMENT_COLUMNS])
+        return self._csv_row([_cell(data.get(key)) for key in COMMENT_COLUMNS])
 
 
 @dataclass
@@ -227,7 +228,7 @@ async def _run_per_item(
     client: MeegleClient,
     progress: Progress,
     outcome: Any,
-    encoder: base.LineEncoder,
+    encoder: LineEncoder,
     fetch: Callable[[base.Job, MeegleClient, int], Awaitable[list[Any]]],
 ) -> None:
     """Export the records of each work item of ``job.ids``, in input order, ``--concurrency``
@@ -286,7 +287,7 @@ class WorkflowRecord:
     workflow: Workflow
 
 
-class WorkflowEncoder(base.LineEncoder):
+class WorkflowEncoder(LineEncoder):
     """One work item a line: ``{"work_item_id": id, "workflow": to_dict(workflow)}`` as JSON, or
     the :data:`WORKFLOW_COLUMNS` as CSV."""
 
@@ -317,7 +318,7 @@ class WorkflowEncoder(base.LineEncoder):
                 for c in flow.get("connections") or []
             ],
         }
-        return self._csv_row([base._cell(row[key]) for key in WORKFLOW_COLUMNS])
+        return self._csv_row([_cell(row[key]) for key in WORKFLOW_COLUMNS])
 
 
 async def _workflow_of(job: base.Job, client: MeegleClient, wid: int) -> list[WorkflowRecord]:
