@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 from .._text import shown
 from ..errors import MeegleServerError, MeegleValidationError
@@ -23,29 +23,8 @@ __all__ = [
     "Fields",
 ]
 
-#: ``field_type_key`` values create_custom_field accepts.
-SUPPORTED_FIELD_TYPES: frozenset[str] = frozenset(
-    {
-        "text",
-        "multi_text",
-        "select",
-        "multi_select",
-        "tree_select",
-        "tree_multi_select",
-        "radio",
-        "user",
-        "multi_user",
-        "date",
-        "schedule",
-        "link",
-        "number",
-        "multi_file",
-        "bool",
-        "signal",
-        "work_item_related_select",
-        "work_item_related_multi_select",
-    }
-)
+#: ``field_type_key`` values create_custom_field accepts (the ``CustomFieldType`` literal).
+SUPPORTED_FIELD_TYPES: frozenset[str] = frozenset(get_args(CustomFieldType))
 #: Types whose options come from ``field_value`` or another field (``value_type`` 1).
 OPTION_FIELD_TYPES: frozenset[str] = frozenset(
     {"select", "multi_select", "tree_select", "tree_multi_select", "radio"}
