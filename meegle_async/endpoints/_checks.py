@@ -228,6 +228,19 @@ def require_page_number(value: object, name: str, *, maximum: int | None = None)
     return value
 
 
+def page_fields(
+    page_num: object, page_size: object, *, maximum: int | None = None
+) -> dict[str, int]:
+    """``page_num`` and ``page_size`` for a page-numbered call: those given, checked (each an
+    integer >= 1, the size at most ``maximum``)."""
+    out: dict[str, int] = {}
+    if page_num is not None:
+        out["page_num"] = require_page_number(page_num, "page_num")
+    if page_size is not None:
+        out["page_size"] = require_page_number(page_size, "page_size", maximum=maximum)
+    return out
+
+
 def check_fields(fields: Iterable[str] | None, name: str = "fields") -> list[str] | None:
     """``fields`` to return (``["owner"]``) or to leave out (``["-owner"]``), never both."""
     if fields is None:

@@ -9,7 +9,7 @@ from ..helpers.pagination import NumberedPage, iter_page_numbers
 from ..models.base import structure
 from ..models.charts import Chart, ChartData, ChartPage
 from ._base import EndpointGroup
-from ._checks import bad_answer, require_page_number, require_text
+from ._checks import bad_answer, page_fields, require_text
 
 __all__ = ["CHARTS_MAX_PAGE_SIZE", "Charts"]
 
@@ -42,12 +42,7 @@ class Charts(EndpointGroup):
             "project_key": require_text(project_key, "project_key"),
             "view_id": require_text(view_id, "view_id"),
         }
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(
-                page_size, "page_size", maximum=CHARTS_MAX_PAGE_SIZE
-            )
+        body.update(page_fields(page_num, page_size, maximum=CHARTS_MAX_PAGE_SIZE))
         resp = await self._call("get_charts", json=body)
         data = resp.data if resp.data is not None else {}
         if not isinstance(data, Mapping):

@@ -26,6 +26,7 @@ from ._base import EndpointGroup
 from ._checks import (
     bad_answer,
     item_path,
+    page_fields,
     require_id,
     require_literal,
     require_page_number,
@@ -257,12 +258,7 @@ class Comments(EndpointGroup):
         """
         path = item_path(project_key, work_item_type_key, work_item_id)
         params: dict[str, Any] = {}
-        if page_num is not None:
-            params["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            params["page_size"] = require_page_number(
-                page_size, "page_size", maximum=MAX_COMMENT_PAGE_SIZE
-            )
+        params.update(page_fields(page_num, page_size, maximum=MAX_COMMENT_PAGE_SIZE))
         return await self._list_page(path, params)
 
     async def _list_page(self, path: Mapping[str, Any], params: Mapping[str, Any]) -> CommentPage:

@@ -35,6 +35,7 @@ from ._base import EndpointGroup
 from ._checks import (
     bad_answer,
     item_path,
+    page_fields,
     require_id,
     require_ids,
     require_literal,
@@ -556,12 +557,7 @@ class Relations(EndpointGroup):
             relation_type=relation_type,
             expand=expand,
         )
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(
-                page_size, "page_size", maximum=MAX_RELATION_PAGE_SIZE
-            )
+        body.update(page_fields(page_num, page_size, maximum=MAX_RELATION_PAGE_SIZE))
         return await self._search_page(path, body)
 
     @staticmethod

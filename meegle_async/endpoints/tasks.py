@@ -21,7 +21,7 @@ from ..models.enums import SubtaskAction
 from ..models.tasks import NodeTask, TaskSearchItem, TaskSearchPage
 from ..transport.response import RawResponse
 from ._base import EndpointGroup
-from ._checks import require_page_number, require_text, require_text_list
+from ._checks import page_fields, require_page_number, require_text, require_text_list
 
 __all__ = [
     "DEFAULT_TASK_PAGE_SIZE",
@@ -181,12 +181,7 @@ class Tasks(EndpointGroup):
         )
         if created_at is not None:
             body["created_at"] = _time_range_json(*check_time_range(created_at))
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(
-                page_size, "page_size", maximum=TASK_SEARCH_RESULT_CAP
-            )
+        body.update(page_fields(page_num, page_size, maximum=TASK_SEARCH_RESULT_CAP))
         return await self._search_page(body)
 
     async def _search_page(self, body: Mapping[str, Any]) -> TaskSearchPage:

@@ -17,9 +17,9 @@ from ..models.base import structure, structure_list
 from ..models.space_config import BusinessLine, Team, UserGroup, UserGroupPage
 from ._base import Requester
 from ._checks import (
+    page_fields,
     require_flag,
     require_literal,
-    require_page_number,
     require_text,
     require_text_list,
 )
@@ -153,12 +153,7 @@ class Teams(UserGroupAdmin):
             if ids and user_group_type != "CUSTOMIZE":
                 raise MeegleValidationError("user_group_ids go with user_group_type='CUSTOMIZE'")
             body["user_group_ids"] = ids
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(
-                page_size, "page_size", maximum=MAX_GROUP_PAGE_SIZE
-            )
+        body.update(page_fields(page_num, page_size, maximum=MAX_GROUP_PAGE_SIZE))
         resp = await self._call(
             "user_group_members_page", path_params={"project_key": key}, json=body
         )

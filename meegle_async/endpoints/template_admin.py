@@ -24,7 +24,7 @@ from ..models.template_admin import (
 )
 from ..transport.response import RawResponse
 from ._base import EndpointGroup
-from ._checks import bad_answer, require_page_number, require_text
+from ._checks import bad_answer, page_fields, require_text
 
 __all__ = ["MAX_ELEMENT_PAGE_SIZE", "TemplateAdmin"]
 
@@ -285,11 +285,6 @@ class TemplateAdmin(EndpointGroup):
             "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
             "element_type": _element_type(element_type),
         }
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(
-                page_size, "page_size", maximum=MAX_ELEMENT_PAGE_SIZE
-            )
+        body.update(page_fields(page_num, page_size, maximum=MAX_ELEMENT_PAGE_SIZE))
         resp = await self._call("element_template_query", json=body)
         return structure({} if resp.data is None else resp.data, ElementPage)

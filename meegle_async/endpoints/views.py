@@ -24,9 +24,9 @@ from ._base import EndpointGroup
 from ._checks import (
     bad_answer,
     check_search_group,
+    page_fields,
     require_flag,
     require_ids,
-    require_page_number,
     require_text,
     require_text_list,
     shown,
@@ -146,12 +146,7 @@ class Views(EndpointGroup):
             body["created_at"] = {"start": start} if end is None else {"start": start, "end": end}
         if require_flag(quick_filters, "quick_filters"):
             body["is_query_quick_filter"] = True
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(
-                page_size, "page_size", maximum=VIEW_LIST_MAX_PAGE_SIZE
-            )
+        body.update(page_fields(page_num, page_size, maximum=VIEW_LIST_MAX_PAGE_SIZE))
         resp = await self._call(
             "view_list",
             path_params={"project_key": require_text(project_key, "project_key")},
@@ -215,12 +210,7 @@ class Views(EndpointGroup):
         params: dict[str, Any] = {}
         if quick_filter_id is not None:
             params["quick_filter_id"] = require_text(quick_filter_id, "quick_filter_id")
-        if page_num is not None:
-            params["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            params["page_size"] = require_page_number(
-                page_size, "page_size", maximum=VIEW_ITEMS_MAX_PAGE_SIZE
-            )
+        params.update(page_fields(page_num, page_size, maximum=VIEW_ITEMS_MAX_PAGE_SIZE))
         resp = await self._call(
             "work_item_list",
             path_params={
@@ -259,12 +249,7 @@ class Views(EndpointGroup):
             body["quick_filter_id"] = require_text(quick_filter_id, "quick_filter_id")
         if expand is not None:
             body["expand"] = input_json(expand, Expand, name="expand")
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(
-                page_size, "page_size", maximum=PANORAMA_MAX_PAGE_SIZE
-            )
+        body.update(page_fields(page_num, page_size, maximum=PANORAMA_MAX_PAGE_SIZE))
         resp = await self._call(
             "query_work_item_details_by_view_id",
             path_params={

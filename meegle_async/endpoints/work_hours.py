@@ -19,7 +19,7 @@ from ..models.base import structure, structure_list
 from ..models.common import input_json
 from ..models.work_hours import WorkHourEntry, WorkHourPage, WorkHourRecord, WorkHourUpdate
 from ._base import EndpointGroup
-from ._checks import require_id, require_ids, require_page_number, require_text, shown
+from ._checks import page_fields, require_id, require_ids, require_text, shown
 
 __all__ = ["WORK_HOURS_PAGE_SIZE", "WorkHours"]
 
@@ -84,10 +84,7 @@ class WorkHours(EndpointGroup):
             hours = sum(r.work_time or 0 for r in page.items or [])
         """
         body: dict[str, Any] = self._path(project_key, work_item_type_key, work_item_id)
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(page_size, "page_size")
+        body.update(page_fields(page_num, page_size))
         resp = await self._call("get_work_item_man_hour_records", json=body)
         return structure({"items": resp.data or [], "pagination": resp.pagination}, WorkHourPage)
 

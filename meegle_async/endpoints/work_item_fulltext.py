@@ -23,6 +23,7 @@ from ._base import EndpointGroup
 from ._checks import (
     bad_answer,
     check_search_group,
+    page_fields,
     require_page_number,
     require_text,
     require_text_list,
@@ -146,12 +147,7 @@ class WorkItemFullTextSearch(EndpointGroup):
             if query_type != "workitem":
                 raise MeegleValidationError('work_item_type_keys go with query_type="workitem"')
             body["query_sub_type"] = require_text_list(work_item_type_keys, "work_item_type_keys")
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(
-                page_size, "page_size", maximum=COMPOSITIVE_RESULT_CAP
-            )
+        body.update(page_fields(page_num, page_size, maximum=COMPOSITIVE_RESULT_CAP))
         resp = await self._call("compositive_search", json=body)
         return structure(
             {"items": resp.data or [], "pagination": resp.pagination}, CompositiveSearchPage

@@ -28,6 +28,7 @@ from ._base import EndpointGroup
 from ._checks import (
     check_fields,
     check_search_group,
+    page_fields,
     require_flag,
     require_page_number,
     require_text,
@@ -260,12 +261,7 @@ class WorkItemSearch(EndpointGroup):
             expand=expand,
             search_id=search_id,
         )
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(
-                page_size, "page_size", maximum=FILTER_MAX_PAGE_SIZE
-            )
+        body.update(page_fields(page_num, page_size, maximum=FILTER_MAX_PAGE_SIZE))
         return await self._filter_page(require_text(project_key, "project_key"), body)
 
     async def search_by_params(
@@ -330,12 +326,7 @@ class WorkItemSearch(EndpointGroup):
         path = _search_path(project_key, work_item_type_key)
         group, _ = _search_group_json(search_group)
         body = _search_body(group, fields=fields, expand=expand)
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(
-                page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE
-            )
+        body.update(page_fields(page_num, page_size, maximum=SEARCH_MAX_PAGE_SIZE))
         if require_flag(
             resolve_labels, "resolve_labels"
         ):  # after every other check: it may send a metadata request
@@ -425,12 +416,7 @@ class WorkItemSearch(EndpointGroup):
             tenant_group_id=tenant_group_id,
             expand=expand,
         )
-        if page_num is not None:
-            body["page_num"] = require_page_number(page_num, "page_num")
-        if page_size is not None:
-            body["page_size"] = require_page_number(
-                page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE
-            )
+        body.update(page_fields(page_num, page_size, maximum=SEARCH_MAX_PAGE_SIZE))
         return await self._across_page(body)
 
     # -- every page ------------------------------------------------------------------------------
