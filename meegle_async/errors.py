@@ -30,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .catalogue import ENDPOINTS
+
 __all__ = [
     "ERROR_KINDS",
     "MeegleAPIError",
@@ -308,81 +310,15 @@ _CODES: dict[int, tuple[type[MeegleAPIError], str]] = {
     1000053605: (_INVALID, "Option count exceeded"),
 }
 
-# Where an endpoint's spec gives a code its own meaning.
+# Where an endpoint's spec gives a code its own meaning: the catalogue's ``errors``.
+_KIND_CLASSES: Mapping[str, type[MeegleAPIError]] = {
+    **ERROR_KINDS,
+    "too_many_results": MeegleTooManyResultsError,
+}
 _ENDPOINT_CODES: dict[tuple[str, int], tuple[type[MeegleAPIError], str]] = {
-    ("create_work_item", 50006): (_INVALID, "Role owners parsing failed or template invalid"),
-    ("update_work_item", 50006): (_PERM, "No right to edit / WorkItemValue limit exceeded"),
-    ("update_work_item", 30005): (_NOT_FOUND, "Work item not found (invalid work_item_id)"),
-    (
-        "update_work_item",
-        20090,
-    ): (_INVALID, "Request blocked (field cannot be updated or is calculated)"),
-    ("get_work_item_details", 30005): (
-        _NOT_FOUND,
-        "Work item not found (invalid or non-existent work_item_ids)",
-    ),
-    ("batch_update_work_item_field", 50006): (
-        _INVALID,
-        "ErrOAPIBatchUpdateOverLimit (more than 50 work_item_ids)",
-    ),
-    ("abort_or_resume_work_item", 20007): (_CONFLICT, "Work item is already aborted"),
-    ("get_work_item_change_log", 20013): (
-        _INVALID,
-        "Invalid time interval (range exceeds 7 days)",
-    ),
-    ("get_work_item_resource_instance_detail", 20005): (
-        _INVALID,
-        "Invalid work_item_ids parameter",
-    ),
-    ("get_work_item_resource_instance_detail", 30005): (
-        _NOT_FOUND,
-        "Work item not found (one or more work items do not exist)",
-    ),
-    ("update_work_item_resource_instance", 30014): (
-        _NOT_FOUND,
-        "Work item type key not found (incorrect project_key or work item not found)",
-    ),
-    ("create_work_item_through_resources", 20006): (
-        _INVALID,
-        "Invalid param (field_value_pairs structure does not meet single-select field spec)",
-    ),
-    ("get_field_information", 30001): (
-        _NOT_FOUND,
-        "Data not found (no such work item type in this space)",
-    ),
-    ("get_task_list_across_space", 20013): (
-        _INVALID,
-        "Invalid time interval (not millisecond timestamps)",
-    ),
-    ("get_task_list_across_space", 50006): (_SERVER, "Operate fail (contact platform)"),
-    ("get_task_details", 50006): (_INVALID, "Work item is not workflow mode"),
-    ("update_tasks", 50006): (_PERM, "No right to edit (no permission to edit this subtask)"),
-    ("update_tasks", 20050): (_INVALID, "Field option value wrong (config updated)"),
-    ("complete_or_rollback_tasks", 50006): (
-        _CONFLICT,
-        "Subtask already confirmed, or a required deliverable is missing",
-    ),
-    ("create_tasks", 20005): (_INVALID, "Missing param (name required, or node_id required)"),
-    # Discovery endpoints (docs/spec-discovery.md; codes from the platform docs).
-    ("filter_work_item", 20004): (_INVALID, "user_keys exceeds 10"),
-    ("filter_work_item", 20005): (_INVALID, "search_id invalid"),
-    ("filter_work_item_across_project", 20005): (_INVALID, "search_user invalid"),
-    ("filter_work_item_across_project", 50006): (
-        _SERVER,
-        "Platform error, or the user does not exist",
-    ),
-    ("search_work_item_by_params", 50006): (_SERVER, "Internal service error"),
-    ("list_project", 30006): (_NOT_FOUND, "User not found (wrong user_key, or no space)"),
-    ("list_project", 10302): (_PERM, "The user has left the company"),
-    ("query_work_item_types", 10023): (_AUTH, "User does not exist (bad X-User-Key)"),
-    ("query_user_detail", 30006): (_NOT_FOUND, "User not found (nothing matched)"),
-    ("query_user_detail", 20004): (_INVALID, "More than 100 ids in user_keys, emails, out_ids"),
-    ("search_user", 30006): (_NOT_FOUND, "User in X-User-Key not found"),
-    ("search_user", 1000052063): (_NOT_FOUND, "Project does not exist"),
-    ("complete_or_rollback_tasks", 20005): (
-        _INVALID,
-        "Missing param (node_id, task_id, or action required)",
-    ),
+    (entry.name, code): (_KIND_CLASSES[kind], description)
+    for entry in ENDPOINTS
+    for code, (kind, description) in entry.errors.items()
 }
 
 

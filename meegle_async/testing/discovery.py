@@ -51,11 +51,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import rules
+from .handlers import handles
 from .rules import JSON, fail
 from .store import Space, Store, WorkItem
 
 if TYPE_CHECKING:
-    from .server import Ctx, Paged
+    from .context import Ctx, Paged
 
 #: Matches the condition search and the cross-space filter refuse past (20094).
 MAX_SEARCH_RESULTS = 5000
@@ -232,7 +233,7 @@ class DiscoveryHandlers:
         *,
         selection: tuple[bool, set[str]] | None = None,
     ) -> Paged:
-        from .server import Paged
+        from .context import Paged
 
         page_num, page_size = page
         expand = body.get("expand") if isinstance(body.get("expand"), dict) else None
@@ -243,6 +244,7 @@ class DiscoveryHandlers:
         )
 
     # -------------------------------------------------------------------- filter
+    @handles("filter_work_item")
     def filter(self, ctx: Ctx) -> Any:
         """filter_work_item: one space, simple conditions, terminated items left out."""
         space = self.store.space(ctx.match["project_key"])
@@ -274,6 +276,7 @@ class DiscoveryHandlers:
         return self._page(matched, body, page)
 
     # ---------------------------------------------------------- search by params
+    @handles("search_work_item_by_params")
     def search_by_params(self, ctx: Ctx) -> Any:
         """search_work_item_by_params: one space and type, an AND/OR condition tree."""
         space = self.store.space(ctx.match["project_key"])
@@ -365,6 +368,7 @@ class DiscoveryHandlers:
         return lambda item: fn(current(item))
 
     # ----------------------------------------------------- filter across projects
+    @handles("filter_work_item_across_project")
     def filter_across_project(self, ctx: Ctx) -> Any:
         """filter_work_item_across_project: one type over many spaces, 5000 at most."""
         body = rules.body_dict(ctx.body)
@@ -431,6 +435,7 @@ class DiscoveryHandlers:
         return lambda item: bool(holders(item) & wanted)
 
     # -------------------------------------------------------------------- spaces
+    @handles("list_project")
     def projects(self, ctx: Ctx) -> Any:
         """list_project: every space's key (the fake's plugin is installed everywhere)."""
         body = rules.body_dict(ctx.body)
@@ -444,6 +449,7 @@ class DiscoveryHandlers:
         keys = list(self.store.spaces)
         return keys[::-1] if "-last_visited" in order else keys
 
+    @handles("get_project_detail")
     def project_detail(self, ctx: Ctx) -> Any:
         """get_project_detail: project key → {project_key, name, simple_name, administrators}."""
         body = rules.body_dict(ctx.body)
@@ -470,6 +476,7 @@ class DiscoveryHandlers:
             out[space.project_key] = view
         return out
 
+    @handles("query_work_item_types")
     def work_item_types(self, ctx: Ctx) -> Any:
         """query_work_item_types (``GET /open_api/{project_key}/work_item/all-types``)."""
         space = self.store.space(ctx.match["project_key"])
@@ -488,6 +495,7 @@ class DiscoveryHandlers:
     def _user_view(self, user: JSON) -> JSON:
         return {**user, "out_id": f"ou_{user['user_key']}", "status": "activated"}
 
+    @handles("query_user_detail")
     def users(self, ctx: Ctx) -> Any:
         """query_user_detail: by user_keys, emails or out_ids; nothing found → 30006."""
         body = rules.body_dict(ctx.body)
@@ -508,6 +516,7 @@ class DiscoveryHandlers:
             fail(rules.LOOKUP_USER_NOT_FOUND, "no user matches")
         return found
 
+    @handles("search_user")
     def user_search(self, ctx: Ctx) -> Any:
         """search_user: users whose username, names or email contain ``query``."""
         body = rules.body_dict(ctx.body)
