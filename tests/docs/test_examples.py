@@ -50,13 +50,17 @@ def _run_block(block: Block, tmp_path: Path) -> None:
     # Leading newlines keep the page's line numbers in tracebacks.
     code = compile("\n" * (block.line - 1) + block.code, str(block.page), "exec")
     out = io.StringIO()
+    error = None
     try:
         with contextlib.redirect_stdout(out):
             exec(code, {"__name__": "__main__", "__file__": str(tmp_path / "example.py")})
     except BaseException:
+        error = traceback.format_exc()
+    if os.environ.get("DOCS_EXAMPLES_ECHO"):  # see what a page prints: -s with this set
+        sys.__stdout__.write(f"--- {block.where}\n{out.getvalue()}")
+    if error is not None:
         pytest.fail(
-            f"{block.where}: the example raised\n{traceback.format_exc()}\n"
-            f"--- its output ---\n{out.getvalue()}",
+            f"{block.where}: the example raised\n{error}\n--- its output ---\n{out.getvalue()}",
             pytrace=False,
         )
 
