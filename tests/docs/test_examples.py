@@ -47,11 +47,11 @@ def _run_block(block: Block, tmp_path: Path) -> None:
             if done.returncode != 0:
                 pytest.fail(f"{block.where}: pytest {name} failed:\n{done.stdout}\n{done.stderr}")
         return
-    # Leading newlines keep the page's line numbers in tracebacks.
-    code = compile("\n" * (block.line - 1) + block.code, str(block.page), "exec")
     out = io.StringIO()
     error = None
     try:
+        # Leading newlines keep the page's line numbers in tracebacks.
+        code = compile("\n" * (block.line - 1) + block.code, str(block.page), "exec")
         with contextlib.redirect_stdout(out):
             exec(code, {"__name__": "__main__", "__file__": str(tmp_path / "example.py")})
     except BaseException:
