@@ -107,3 +107,10 @@ def test_every_page_runs_or_says_why_not() -> None:
     assert len(python) >= 40
     # Skips are for real-tenant-only setup and fragments: keep them rare.
     assert len(skipped) <= len(python) // 5, skipped
+
+
+def test_the_readme_stays_a_short_way_in() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 300
+    # Its quick start is a program that runs against the fake as written (collected above).
+    assert any(b.is_python and b.skip is None for b in blocks(ROOT / "README.md"))
