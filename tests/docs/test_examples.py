@@ -104,7 +104,7 @@ def test_the_harness_finds_blocks_markers_and_files(tmp_path: Path) -> None:
 def test_every_page_runs_or_says_why_not() -> None:
     skipped = [b.where for p in pages() for b in blocks(p) if b.is_python and b.skip]
     python = [b for p in pages() for b in blocks(p) if b.is_python]
-    assert len(python) >= 40
+    assert len(python) >= 30  # the collector finds the pages and their blocks
     # Skips are for real-tenant-only setup and fragments: keep them rare.
     assert len(skipped) <= len(python) // 5, skipped
 
