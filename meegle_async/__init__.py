@@ -16,6 +16,7 @@ Layers, bottom to top: ``transport`` (session, auth, limits, retries, envelope, 
 """
 
 from ._version import __version__
+from .catalogue import ENDPOINTS, Endpoint
 from .client import MeegleClient, SharedState
 from .errors import (
     MeegleAPIError,
@@ -81,12 +82,14 @@ from .transport import (
 )
 
 __all__ = [
+    "ENDPOINTS",
     "BatchUpdateProgress",
     "BatchUpdateResult",
     "ChangeLogPage",
     "ClientStats",
     "CreateFromResourceResult",
     "DataSource",
+    "Endpoint",
     "EndpointStats",
     "Expand",
     "FieldConfig",

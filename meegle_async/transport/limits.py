@@ -34,6 +34,8 @@ from typing import Protocol, runtime_checkable
 import attrs
 from aiolimiter import AsyncLimiter
 
+from ..catalogue import ENDPOINTS
+
 __all__ = [
     "DEFAULT_QPS",
     "DEFAULT_RATE_LIMITS",
@@ -48,14 +50,9 @@ __all__ = [
 
 #: Requests per second per token for every endpoint not in ``DEFAULT_RATE_LIMITS``.
 DEFAULT_QPS = 15.0
-#: The endpoints the platform limits below the default.
+#: The endpoints the platform limits below (or above) the default: the catalogue's ``qps``.
 DEFAULT_RATE_LIMITS: Mapping[str, float] = {
-    "batch_update_work_item_field": 1.0,
-    "get_batch_update_progress": 1.0,
-    # The platform also caps these at 450 a minute: 7.5 a second keeps both limits on long walks.
-    "filter_work_item": 7.5,
-    "search_work_item_by_params": 7.5,
-    "filter_work_item_across_project": 7.5,
+    entry.name: entry.qps for entry in ENDPOINTS if entry.qps != DEFAULT_QPS
 }
 #: Slots of the pacing bucket: the pace is N a second, and after a stall (a paused event loop, a
 #: garbage collection) up to two late slots are caught up; a new bucket starts with no credit.
