@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 import traceback
@@ -114,3 +115,13 @@ def test_the_readme_stays_a_short_way_in() -> None:
     assert len(readme.splitlines()) <= 300
     # Its quick start is a program that runs against the fake as written (collected above).
     assert any(b.is_python and b.skip is None for b in blocks(ROOT / "README.md"))
+
+
+def test_links_of_the_readme_and_contributing_point_at_files() -> None:
+    # mkdocs --strict checks the links inside docs/; these two pages live outside it.
+    for name in ("README.md", "CONTRIBUTING.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in target:
+                continue
+            assert (ROOT / target).exists(), f"{name} links to missing {target}"
