@@ -1,8 +1,10 @@
-"""The docs hook that generates the reference's catalogue table, group and model pages."""
+"""The docs hooks: the generated reference (catalogue table, groups, models) and the nav."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
+from pathlib import Path
 from types import ModuleType
 
 from meegle_async import ENDPOINTS, MeegleClient
@@ -10,8 +12,8 @@ from meegle_async import ENDPOINTS, MeegleClient
 from .examples import ROOT
 
 
-def _hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("docs_hook", ROOT / "docs/hooks/reference.py")
+def _hook(name: str = "reference") -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"docs_{name}", ROOT / f"docs/hooks/{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -48,3 +50,36 @@ def test_markers_are_replaced_and_other_pages_left_alone() -> None:
     page = "# Catalogue\n\n<!-- endpoints-table -->\n"
     assert "<!--" not in hook.on_page_markdown(page)
     assert hook.on_page_markdown("# Other\n\ntext\n") == "# Other\n\ntext\n"
+
+
+def test_pages_left_out_of_nav_are_added_where_they_belong(tmp_path: Path) -> None:
+    (tmp_path / "guides").mkdir()
+    (tmp_path / "guide").mkdir()
+    for path, text in {
+        "index.md": "# Home\n",
+        "guides/work-items.md": "# Work items\n",
+        "guide/views.md": "intro\n\n# Views: `client.views`\n",
+        "extra.md": "no heading\n",
+    }.items():
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    nav = [{"Home": "index.md"}, {"Guides": [{"Work items": "guides/work-items.md"}]}]
+    added = _hook("nav").add_missing_pages(nav, tmp_path)
+    assert added == ["extra.md", "guide/views.md"]
+    assert nav == [
+        {"Home": "index.md"},
+        {
+            "Guides": [
+                {"Work items": "guides/work-items.md"},
+                {"Views: client.views": "guide/views.md"},
+            ]
+        },
+        {"More": [{"Extra": "extra.md"}]},
+    ]
+
+
+def test_the_site_nav_lists_every_page_itself() -> None:
+    # The hook is a safety net for pages merged without a nav line; the nav itself names them all.
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    listed = re.findall(r"^\s+- (?:[^:]+: )?([\w./-]+\.md)\s*$", text, flags=re.MULTILINE)
+    missing = _hook("nav").add_missing_pages([*listed], ROOT / "docs")
+    assert missing == []
