@@ -33,13 +33,15 @@ def test_the_catalogue_table_has_one_row_per_endpoint() -> None:
         assert f"### `client.{group}`" in table
 
 
-def test_every_group_of_the_client_gets_its_reference() -> None:
+async def test_every_group_of_the_client_gets_its_reference() -> None:
     hook = _hook()
     groups = dict(hook.endpoint_groups())
     assert {"work_items", "resources", "tasks", "fields", "spaces", "users"} <= set(groups)
-    client = MeegleClient(base_url="http://127.0.0.1:9", plugin_token="t", user_key="u")
-    for name, kind in groups.items():
-        assert isinstance(getattr(client, name), kind)
+    async with MeegleClient(
+        base_url="http://127.0.0.1:9", plugin_token="t", user_key="u"
+    ) as client:
+        for name, kind in groups.items():
+            assert isinstance(getattr(client, name), kind)
     text = hook.groups_markdown()
     assert "::: meegle_async.endpoints.work_items.WorkItems" in text
     assert "::: meegle_async.models.work_items" in hook.models_markdown()
