@@ -20,6 +20,8 @@ from meegle_async.models.base import structure_list
 from meegle_async.models.work_items import WorkItem
 from meegle_async.testing import FakeMeegle, Faults
 
+from .files import FILE_SCENARIOS
+
 Figures = dict[str, Any]
 Scenario = Callable[[bool], Awaitable[Figures]]
 
@@ -368,4 +370,5 @@ SCENARIOS: dict[str, tuple[Scenario, str, float, str]] = {
     "memory": (memory, "growth_large_mb", 50.0, "<="),
     "faults": (faults, "ratio", float("inf"), "<="),
     "adaptive": (adaptive, "ratio", 1.3, "<="),
+    **FILE_SCENARIOS,
 }

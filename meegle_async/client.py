@@ -12,14 +12,28 @@ import aiohttp
 import attrs
 
 from .endpoints._base import EndpointGroup
+from .endpoints.ai import AI
+from .endpoints.attachments import Attachments
+from .endpoints.auth import Auth
+from .endpoints.charts import Charts
+from .endpoints.deliverables import Deliverables
 from .endpoints.fields import Fields
 from .endpoints.resources import Resources
+from .endpoints.roles import Roles
 from .endpoints.spaces import Spaces
 from .endpoints.tasks import Tasks
+from .endpoints.teams import Teams
+from .endpoints.templates import Templates
+from .endpoints.tenant import TenantAdmin
 from .endpoints.users import Users
+from .endpoints.views import Views
+from .endpoints.work_hours import WorkHours
 from .endpoints.work_items import WorkItems
+from .endpoints.workflows import Workflows
 from .errors import MeegleValidationError
 from .helpers.field_builder import metadata_cache_for
+from .helpers.lookups import lookup_cache_for
+from .models.auth import UserTokenGrant
 from .transport.auth import (
     DEFAULT_TOKEN_INVALID_CODES,
     MemoryTokenStore,
@@ -191,6 +205,10 @@ class MeegleClient:
         )
         self._state = state
         self._is_copy = False
+        secret = _secret(plugin_secret, "plugin_secret")
+        self._plugin_credentials = (
+            (plugin_id.strip(), secret) if plugin_id is not None and secret is not None else None
+        )
 
     # -- construction ------------------------------------------------------------------------
 
@@ -296,6 +314,34 @@ class MeegleClient:
         return Tasks(self._send)
 
     @cached_property
+    def workflows(self) -> Workflows:
+        """Workflows and nodes: read a workflow, complete or roll back nodes, change state, move
+        by name (``client.workflows.move_to("space", "story", 1001, "Development")``)."""
+        return Workflows(self._send, lookups=lookup_cache_for(self._transport))
+
+    @cached_property
+    def teams(self) -> Teams:
+        """Teams, business lines and user-group members of a space
+        (``client.teams.list("space", cached=True)``)."""
+        return Teams(self._send, lookups=lookup_cache_for(self._transport))
+
+    @cached_property
+    def roles(self) -> Roles:
+        """Flow roles of a work item type (``client.roles.list("space", "story")``)."""
+        return Roles(self._send, lookups=lookup_cache_for(self._transport))
+
+    @cached_property
+    def templates(self) -> Templates:
+        """Process templates: list and detail (``client.templates.list("space", "story")``)."""
+        return Templates(self._send, lookups=lookup_cache_for(self._transport))
+
+    @cached_property
+    def attachments(self) -> Attachments:
+        """Files on work items: upload, download (streamed), list, delete
+        (``client.attachments.download(..., to="out/")``)."""
+        return Attachments(self._send, transport=self._transport, options=self._options)
+
+    @cached_property
     def fields(self) -> Fields:
         """Field settings: read, create and update custom fields
         (``client.fields.get_all("space", work_item_type_key="story")``)."""
@@ -305,13 +351,79 @@ class MeegleClient:
     def spaces(self) -> Spaces:
         """Spaces: project keys, details, work item types
         (``client.spaces.get_work_item_types("space")``)."""
-        return Spaces(self._send, user_key=self.user_key)
+        return Spaces(self._send, user_key=self.user_key, lookups=lookup_cache_for(self._transport))
 
     @cached_property
     def users(self) -> Users:
         """Users: look up by key, email or Lark id, search by name
         (``client.users.query(user_keys=[...])``)."""
         return Users(self._send)
+
+    @cached_property
+    def views(self) -> Views:
+        """Views: list them, read their items, create and change fixed and conditional views
+        (``client.views.iter_items("space", view_id)``)."""
+        return Views(self._send)
+
+    @cached_property
+    def work_hours(self) -> WorkHours:
+        """Work hours: list the records of a work item, register, change and delete hours
+        (``client.work_hours.iter("space", "story", 101)``)."""
+        return WorkHours(self._send)
+
+    @cached_property
+    def charts(self) -> Charts:
+        """Charts: the charts of a view and their data
+        (``client.charts.get_data("space", chart_id)``)."""
+        return Charts(self._send)
+
+    @cached_property
+    def deliverables(self) -> Deliverables:
+        """Deliverables and node reviews: opinions, conclusions and their options
+        (``client.deliverables.get_reviews("space", 101, ["review"])``)."""
+        return Deliverables(self._send)
+
+    @cached_property
+    def tenant(self) -> TenantAdmin:
+        """Tenant administration: accounts, departments, the tenant, users for tenant plugins
+        (``client.tenant.get(scopes=["departments"])``)."""
+        return TenantAdmin(self._send)
+
+    @cached_property
+    def ai(self) -> AI:
+        """AI nodes (read, edit, confirm) and AI-filled fields
+        (``client.ai.get_node("space", 101, state_key="review")``)."""
+        return AI(self._send)
+
+    @cached_property
+    def auth(self) -> Auth:
+        """Token calls: a fresh plugin token, a user token from an OAuth code or a refresh
+        token (``grant = await client.auth.exchange_code(code)``)."""
+        return Auth(_TokenAccess(self))
+
+    def for_user(self, grant: UserTokenGrant) -> MeegleClient:
+        """A new client acting as the user of ``grant`` (from ``auth.exchange_code``), renewing
+        the user token with its refresh token and this client's plugin credentials.
+
+        It shares this client's shared state (limiters, token cache) and options, but has its
+        own session: close it (``async with client.for_user(grant) as user_client:``).
+        """
+        if not isinstance(grant, UserTokenGrant):
+            raise MeegleValidationError("for_user takes the UserTokenGrant of auth.exchange_code")
+        creds = self._plugin_credentials
+        rates = self._transport.rates
+        return type(self)(
+            base_url=self.base_url,
+            user_token=grant.token,
+            refresh_token=grant.refresh_token,
+            plugin_id=creds[0] if creds else None,
+            plugin_secret=creds[1].get() if creds else None,
+            shared_state=self._state,
+            default_qps=rates.default_qps,
+            rate_limits=dict(rates.overrides),
+            timeout=self._options.timeout,
+            max_retries=self._options.max_retries,
+        )
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -519,3 +631,32 @@ def _make_auth(
             "MEEGLE_USER_TOKEN"
         )
     return plugin
+
+
+class _TokenAccess:
+    """What ``client.auth`` needs of a client: its token fetcher and plugin credentials."""
+
+    def __init__(self, client: MeegleClient) -> None:
+        self._client = client
+
+    async def fetch(
+        self, path: str, body: Mapping[str, Any], headers: Mapping[str, str]
+    ) -> Mapping[str, Any]:
+        return await self._client._transport.fetch_token(path, body, headers)
+
+    def plugin_credentials(self) -> tuple[str, str] | None:
+        creds = self._client._plugin_credentials
+        return (creds[0], creds[1].get()) if creds else None
+
+    async def plugin_token(self) -> str:
+        auth = self._client._transport.auth
+        if isinstance(auth, UserTokenProvider):
+            plugin = auth._plugin
+            if plugin is None:
+                raise MeegleValidationError(
+                    "this call needs a plugin token: give the client plugin_id and plugin_secret"
+                )
+            return await plugin.token()
+        if auth is None:
+            raise MeegleValidationError("no credentials: this call needs a plugin token")
+        return await auth.token()

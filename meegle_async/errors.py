@@ -4,8 +4,10 @@ The tree::
 
     MeegleError                            base of everything below
     ├── MeegleValidationError (ValueError) bad input, refused before anything is sent
+    │   └── MeegleRequirementsMissingError a move refused: the transition needs more (``missing``)
     ├── MeegleTimeoutError (TimeoutError)  a request or a polling helper ran out of time
     ├── MeegleBatchUpdateError             batch-update tasks ended with failures (``result``)
+    │   └── MeegleBatchSubmitError         a chunk failed after earlier ones were accepted
     ├── MeegleConnectionError              the network failed on every attempt
     ├── MeegleBackendError                 the shared-state backend (Redis) failed
     └── MeegleAPIError                     the server said no (err_code, HTTP 4xx/5xx, bad body)
@@ -37,6 +39,7 @@ __all__ = [
     "MeegleAPIError",
     "MeegleAuthenticationError",
     "MeegleBackendError",
+    "MeegleBatchSubmitError",
     "MeegleBatchUpdateError",
     "MeegleConnectionError",
     "MeegleError",
@@ -45,6 +48,7 @@ __all__ = [
     "MeeglePaginationError",
     "MeeglePermissionError",
     "MeegleRateLimitError",
+    "MeegleRequirementsMissingError",
     "MeegleServerError",
     "MeegleStateConflictError",
     "MeegleTimeoutError",
@@ -71,6 +75,21 @@ class MeegleValidationError(MeegleError, ValueError):
     """
 
 
+class MeegleRequirementsMissingError(MeegleValidationError):
+    """``workflows.move_to`` refused a move before writing: the server says the node completion
+    or state transition still needs something (a required field, subtask or deliverable).
+
+    Attributes:
+        missing: what is missing, as readable strings (``"field priority"``, ``"subtask 42"``).
+        state_key: the node or target state that requires them.
+    """
+
+    def __init__(self, message: str, *, missing: list[str], state_key: str | None = None):
+        super().__init__(message)
+        self.missing = list(missing)
+        self.state_key = state_key
+
+
 class MeegleTimeoutError(MeegleError, TimeoutError):
     """A request, or a helper that polls (``batch_update_and_wait``), ran out of time.
 
@@ -90,6 +109,8 @@ class MeegleBatchUpdateError(MeegleError):
     server accepted every task), so this is not a ``MeegleAPIError``: the tasks reported failed
     work items, or ended ``FAILED``, ``CANCELED`` or ``NOT_EXIST``. ``result`` is the whole
     ``BatchUpdateResult`` (``failed_ids``, ``error_scenes``, ``not_updated_ids``, ...).
+    Its subclass ``MeegleBatchSubmitError`` is the other way a batch update ends part-done: a
+    chunk's submission failed after earlier chunks were accepted.
     """
 
     def __init__(self, message: str, *, result: Any = None) -> None:
@@ -102,6 +123,79 @@ class MeegleBatchUpdateError(MeegleError):
 
 def _rebuild_batch_error(message: str, result: Any) -> MeegleBatchUpdateError:
     return MeegleBatchUpdateError(message, result=result)
+
+
+class MeegleBatchSubmitError(MeegleBatchUpdateError):
+    """A batch update stopped part-way: a chunk failed after earlier chunks were accepted.
+
+    Raised by ``batch_update`` and ``batch_update_and_wait`` (chunks are submitted one after
+    another, in order). The accepted chunks are server tasks that run (or ran) whatever happens
+    next; this error says which, so a re-run does not apply them twice.
+
+    Attributes:
+        submitted: chunk index -> task id of every accepted chunk (chunk ``i`` holds ids
+            ``50 * i`` to ``50 * i + 49`` of the deduplicated id list).
+        submitted_ids: the work item ids of the accepted chunks, in order.
+        failed_chunk: the index of the chunk that failed.
+        not_submitted_ids: the ids of the failed chunk and of every later one, in order.
+        idempotency_key: the base key the chunks were sent with (chunk ``i``: ``f"{key}-{i}"``),
+            the one made for the call when none was given.
+        error: the failed chunk's error (also ``__cause__``); when it is a connection error or
+            a timeout, the server may have accepted that chunk all the same.
+        code, log_id, endpoint: ``error``'s, when it is a ``MeegleAPIError`` (else ``None``).
+        result: a ``BatchUpdateResult`` of the accepted tasks (their progress when polled by
+            ``batch_update_and_wait``, else ``None``).
+
+    Resuming safely: call again with the same ids and ``idempotency_key=err.idempotency_key``;
+    the chunks already accepted carry the same keys, so the server takes them as the same calls
+    and does not apply them again. Or, when ``error`` is a refusal (a ``MeegleAPIError``, so the
+    failed chunk was not applied), send only ``err.not_submitted_ids`` with a new key.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        submitted: Mapping[int, str],
+        submitted_ids: list[int],
+        failed_chunk: int,
+        not_submitted_ids: list[int],
+        idempotency_key: str,
+        error: BaseException,
+        result: Any = None,
+    ) -> None:
+        super().__init__(message, result=result)
+        self.submitted = dict(submitted)
+        self.submitted_ids = list(submitted_ids)
+        self.failed_chunk = failed_chunk
+        self.not_submitted_ids = list(not_submitted_ids)
+        self.idempotency_key = idempotency_key
+        self.error = error
+        api = error if isinstance(error, MeegleAPIError) else None
+        self.code = api.code if api is not None else None
+        self.log_id = api.log_id if api is not None else None
+        self.endpoint = api.endpoint if api is not None else None
+
+    @property
+    def task_ids(self) -> list[str]:
+        """The task ids of the accepted chunks, in chunk order."""
+        return [self.submitted[i] for i in sorted(self.submitted)]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {
+            "submitted": self.submitted,
+            "submitted_ids": self.submitted_ids,
+            "failed_chunk": self.failed_chunk,
+            "not_submitted_ids": self.not_submitted_ids,
+            "idempotency_key": self.idempotency_key,
+            "error": self.error,
+            "result": self.result,
+        }
+        return (_rebuild_submit_error, (str(self), kwargs))
+
+
+def _rebuild_submit_error(message: str, kwargs: dict[str, Any]) -> MeegleBatchSubmitError:
+    return MeegleBatchSubmitError(message, **kwargs)
 
 
 class MeegleConnectionError(MeegleError):

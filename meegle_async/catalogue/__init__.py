@@ -13,7 +13,25 @@ This package is data at the bottom of the layers: it imports nothing else of mee
 
 from __future__ import annotations
 
-from . import resources, settings, tasks, work_items
+from . import (
+    ai,
+    auth,
+    charts,
+    deliverables,
+    files,
+    resources,
+    search,
+    settings,
+    space_config,
+    tasks,
+    tenant,
+    user_groups,
+    views,
+    work_hours,
+    work_item_extras,
+    work_items,
+    workflows,
+)
 from ._entry import Catalogue, Endpoint, HttpMethod, endpoint
 
 __all__ = ["ENDPOINTS", "Catalogue", "Endpoint", "HttpMethod", "endpoint"]
@@ -22,8 +40,22 @@ __all__ = ["ENDPOINTS", "Catalogue", "Endpoint", "HttpMethod", "endpoint"]
 ENDPOINTS = Catalogue(
     (
         *work_items.ENDPOINTS,
+        *work_item_extras.ENDPOINTS,
+        *search.ENDPOINTS,
         *resources.ENDPOINTS,
         *tasks.ENDPOINTS,
         *settings.ENDPOINTS,
+        *workflows.ENDPOINTS,
+        *space_config.ENDPOINTS,
+        *user_groups.ENDPOINTS,
+        *files.ENDPOINTS,
+        *files.COMMENT_ENDPOINTS,
+        *views.ENDPOINTS,
+        *work_hours.ENDPOINTS,
+        *charts.ENDPOINTS,
+        *deliverables.ENDPOINTS,
+        *tenant.ENDPOINTS,
+        *ai.ENDPOINTS,
+        *auth.ENDPOINTS,
     )
 )

@@ -6,6 +6,11 @@ file (``OUT.failed.txt``). After every unit of work (a chunk of ids, a page of r
 replaced atomically (written to a temporary file, fsync'ed, renamed). The checkpoint records the
 byte length of both files at that moment and where the walk stands (``state``).
 
+A failed write (a full disk, a quota, an I/O error) raises :class:`OutputError` and breaks the
+files: nothing is committed after it, so the checkpoint stays the last good one (a commit whose
+own write fails leaves the previous checkpoint in place too), and ``--resume`` continues from it
+once there is room.
+
 A crash can leave more in the files than the checkpoint knows of (lines written after the last
 commit, or half a line): resuming truncates both files to the committed lengths and restarts the
 walk from the committed state, so the lines after the commit are written again exactly once, and
@@ -33,6 +38,7 @@ __all__ = [
     "CHECKPOINT_VERSION",
     "CheckpointError",
     "ExportFiles",
+    "OutputError",
     "atomic_write_text",
     "checkpoint_path",
     "failed_path",
@@ -44,6 +50,19 @@ CHECKPOINT_VERSION = 1
 
 class CheckpointError(Exception):
     """The checkpoint cannot be used (missing, unreadable, or not matching the files)."""
+
+
+class OutputError(Exception):
+    """Writing the output, the side file or the checkpoint failed (disk full, I/O error).
+
+    ``path`` is the file being written; ``str(err)`` is one line: what failed and why.
+    """
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
+        self.errno = exc.errno
 
 
 def checkpoint_path(out: Path) -> Path:
@@ -67,13 +86,22 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so a crash leaves the old file or the new one, whole."""
+    """Replace ``path`` with ``text`` so a crash leaves the old file or the new one, whole.
+
+    Raises:
+        OutputError: the write failed; ``path`` is as it was (the temporary file is removed).
+    """
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputError(path, exc) from None
     _fsync_dir(path.parent if str(path.parent) else Path("."))
 
 
@@ -122,23 +150,38 @@ class ExportFiles:
         self.params = dict(params)
         self.lines = lines
         self.failed = failed
+        #: ``lines`` as of the last commit (what a resume starts from).
+        self.committed_lines = lines
         self._out = out_fh
         self._failed = failed_fh
         self.failed_file = failed_path(out)
         self.checkpoint_file = checkpoint_path(out)
+        #: Set by a failed write: the files hold an unknown tail, so nothing is committed again.
+        self.broken: OutputError | None = None
 
     @classmethod
     def create(
         cls, out: Path, *, kind: str, params: Mapping[str, Any], header: bytes = b""
     ) -> ExportFiles:
-        """Start a new export: empty output (plus ``header``), empty side file."""
-        out_fh = out.open("wb")
-        failed_fh = failed_path(out).open("wb")
+        """Start a new export: empty output (plus ``header``), empty side file.
+
+        Raises:
+            OutputError: a file cannot be created or written.
+        """
+        try:
+            out_fh = out.open("wb")
+        except OSError as exc:
+            raise OutputError(out, exc) from None
+        try:
+            failed_fh = failed_path(out).open("wb")
+        except OSError as exc:
+            out_fh.close()
+            raise OutputError(failed_path(out), exc) from None
         files = cls(
             out, kind=kind, params=params, out_fh=out_fh, failed_fh=failed_fh, lines=0, failed=0
         )
         if header:
-            out_fh.write(header)
+            files._write(out_fh, out, header)
         return files
 
     @classmethod
@@ -181,21 +224,44 @@ class ExportFiles:
             failed=int(checkpoint["failed"]),
         )
 
+    def _write(self, fh: IO[bytes], path: Path, data: bytes) -> None:
+        if self.broken is not None:
+            raise self.broken
+        try:
+            fh.write(data)
+        except OSError as exc:
+            self.broken = OutputError(path, exc)
+            raise self.broken from None
+
     def write_line(self, line: bytes) -> None:
-        """Append one whole output line (``line`` ends with ``\\n``)."""
-        self._out.write(line)
+        """Append one whole output line (``line`` ends with ``\\n``).
+
+        Raises:
+            OutputError: the write failed (the files are broken: see the module docstring).
+        """
+        self._write(self._out, self.out, line)
         self.lines += 1
 
     def write_failed(self, line: str) -> None:
-        """Append one line to the failed-ids side file."""
-        self._failed.write(line.encode("utf-8"))
+        """Append one line to the failed-ids side file (``OutputError`` as ``write_line``)."""
+        self._write(self._failed, self.failed_file, line.encode("utf-8"))
         self.failed += 1
 
     def commit(self, state: Mapping[str, Any]) -> None:
-        """Make every line written so far durable, then record ``state`` with their lengths."""
-        for fh in (self._out, self._failed):
-            fh.flush()
-            os.fsync(fh.fileno())
+        """Make every line written so far durable, then record ``state`` with their lengths.
+
+        Raises:
+            OutputError: a write failed, now or before: the checkpoint is the last good one.
+        """
+        if self.broken is not None:
+            raise self.broken
+        for fh, path in ((self._out, self.out), (self._failed, self.failed_file)):
+            try:
+                fh.flush()
+                os.fsync(fh.fileno())
+            except OSError as exc:
+                self.broken = OutputError(path, exc)
+                raise self.broken from None
         record = {
             "version": CHECKPOINT_VERSION,
             "kind": self.kind,
@@ -208,15 +274,35 @@ class ExportFiles:
             "state": dict(state),
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        atomic_write_text(self.checkpoint_file, json.dumps(record, indent=1) + "\n")
+        try:
+            atomic_write_text(self.checkpoint_file, json.dumps(record, indent=1) + "\n")
+        except OutputError as exc:
+            self.broken = exc
+            raise
+        self.committed_lines = self.lines
 
     def close(self, *, finished: bool) -> None:
-        """Close the files; a finished export drops its checkpoint (and an empty side file)."""
-        for fh in (self._out, self._failed):
-            if not fh.closed:
-                fh.flush()
-                os.fsync(fh.fileno())
+        """Close the files; a finished export drops its checkpoint (and an empty side file).
+
+        Broken files are closed without a word (their error was raised already) and keep
+        their checkpoint.
+        """
+        was_broken = self.broken is not None
+        for fh, path in ((self._out, self.out), (self._failed, self.failed_file)):
+            if fh.closed:
+                continue
+            if self.broken is None:
+                try:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                except OSError as exc:
+                    self.broken = OutputError(path, exc)
+            with contextlib.suppress(OSError):
                 fh.close()
+        if self.broken is not None:
+            if not was_broken:
+                raise self.broken
+            return
         if finished:
             self.checkpoint_file.unlink(missing_ok=True)
             if self.failed == 0:

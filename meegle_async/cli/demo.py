@@ -6,7 +6,9 @@ What it does, with live progress:
    (15 requests per second per endpoint, 1 for batch update and its progress) and seeds
    ``--items`` work items (5,000) over two spaces and two types;
 2. **details**: fetches every item with ``client.work_items.get_details`` (50 ids a request)
-   and writes one ``to_dict(item)`` per line, in id order, to ``--out``;
+   and writes one ``to_dict(item)`` per line, in id order, to ``--out`` (by default
+   ``items.jsonl`` in a new temporary folder, named when the demo starts and in the summary:
+   5,000 items make about 14 MB, nothing for the current directory);
 3. **batch update**: sets ``priority`` to P1 on ``--batch`` stories (1,000) with
    ``client.work_items.batch_update_and_wait``, one task per 50 ids, polled to completion;
 4. **change log**: reads the updated items' records with ``client.work_items.iter_change_log``
@@ -27,6 +29,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,8 +81,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path("meegle-demo-items.jsonl"),
-        help="JSONL file for the exported details (./meegle-demo-items.jsonl)",
+        default=None,
+        help="JSONL file for the exported details (default: items.jsonl in a new temporary "
+        "folder, printed at the start)",
     )
     parser.add_argument(
         "--fake",
@@ -127,16 +131,18 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    out_dir = args.out.parent if str(args.out.parent) else Path(".")
-    if not out_dir.is_dir():
-        print(f"meegle-async demo: directory {out_dir} does not exist", file=sys.stderr)
-        return 2
+    out: Path | None = args.out
+    if out is not None:
+        out_dir = out.parent if str(out.parent) else Path(".")
+        if not out_dir.is_dir():
+            print(f"meegle-async demo: directory {out_dir} does not exist", file=sys.stderr)
+            return 2
     progress = Progress(sys.stdout, quiet=args.quiet)
     report = asyncio.run(
         run_demo(
             items=args.items,
             batch=args.batch,
-            out=args.out,
+            out=out,
             seed=args.seed,
             batch_task_duration=args.batch_task_duration,
             progress=progress,
@@ -272,7 +278,7 @@ async def run_demo(
     *,
     items: int = 5000,
     batch: int = 1000,
-    out: Path = Path("meegle-demo-items.jsonl"),
+    out: Path | None = None,
     seed: int = 0,
     batch_task_duration: float = 2.0,
     progress: Progress | None = None,
@@ -283,7 +289,8 @@ async def run_demo(
     Args:
         items: work items to seed and export.
         batch: stories to batch-update (at most the seeded stories of the default space).
-        out: the JSONL file for the details (replaced when done).
+        out: the JSONL file for the details (replaced when done); by default ``items.jsonl``
+            in a new temporary folder (``tempfile.mkdtemp``), named in the report.
         seed: the fake's data seed.
         batch_task_duration: seconds the fake takes per batch task.
         progress: where progress lines go (``Progress()`` on stdout).
@@ -294,7 +301,10 @@ async def run_demo(
 
     say = echo or (lambda _text: None)
     progress = progress or Progress()
+    if out is None:
+        out = Path(tempfile.mkdtemp(prefix="meegle-demo-")) / "items.jsonl"
     started = time.monotonic()
+    say(f"The exported details go to {out}")
     say(
         f"Starting the fake Meegle server (real rate limits: {DETAILS_QPS} QPS per endpoint, "
         f"{BATCH_QPS} QPS for batch update and its progress) with {items:,} work items..."

@@ -6,7 +6,8 @@ the flat columns in :data:`CSV_COLUMNS`):
 ``export details --project P --type T (--ids-file F | --ids 1,2,3 | --all [--updated-since D])``
     work item details, 50 ids a request with ``--concurrency`` requests in flight, written in
     input order. ``--all`` lists the ids of every item of the type (updated since ``D``) with
-    ``client.work_items.iter_filter`` first, saves them beside the output, then exports them.
+    ``client.work_items.iter_filter`` first, saves them beside the output, then exports them;
+    the checkpoint exists while it lists, and a run interrupted then lists again on resume.
 ``export change-log --project P (--ids-file F | --ids ...) [--since D] [--until D]``
     the change log of the items, 50 ids a request, in 7-day windows when a range is given.
 ``export tasks [--project P ...] [--status 0|1] [--since D] [--until D]``
@@ -19,7 +20,11 @@ Ids that could not be exported go to ``OUT.failed.txt`` (``id<TAB>err_code<TAB>m
 log_id``; the file can be given back as ``--ids-file``).
 
 Exit codes: 0 done; 1 done with failed ids, or stopped by an error (checkpoint kept: resume);
-2 bad usage (nothing sent); 130 interrupted (checkpoint saved: resume).
+2 bad usage (nothing sent); 130 interrupted (checkpoint saved: resume). A failed write (a full
+disk) is such an error: one line names the file and the reason, the checkpoint stays the last
+good one, and the resume command follows. The resume command never shows the values of
+``--plugin-secret`` or ``--user-key``: it names the ``MEEGLE_*`` variables to set instead.
+A resumed run's progress counts the earlier run's items, its rate only its own.
 
 Example::
 
@@ -53,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 from .checkpoint import (
     CheckpointError,
     ExportFiles,
+    OutputError,
     atomic_write_text,
     checkpoint_path,
     failed_path,
@@ -217,6 +223,10 @@ def register(subparsers: Any) -> None:
     )
     _range_flags(tasks, "subtasks created")
     tasks.set_defaults(handler=run, export_parser=tasks)
+
+    from .export_attachments import register_kind
+
+    register_kind(kinds, common)
 
 
 def _project_type(parser: argparse.ArgumentParser) -> None:
@@ -499,9 +509,16 @@ def describe_error(err: BaseException) -> str:
     from ..errors import MeegleAPIError
 
     if isinstance(err, MeegleAPIError):
-        code = f"err_code {err.code}" if err.code is not None else f"HTTP {err.http_status}"
+        if err.code is not None:
+            code = f"err_code {err.code}: "
+        elif err.http_status is not None:
+            code = f"HTTP {err.http_status}: "
+        else:  # found by the client (a page that does not advance): no status to show
+            code = ""
         where = f" [{err.endpoint}]" if err.endpoint else ""
-        return f"{code}: {err.message} (log id {err.log_id or '-'}){where}"
+        return f"{code}{err.message} (log id {err.log_id or '-'}){where}"
+    if isinstance(err, OutputError):
+        return str(err)
     return f"{type(err).__name__}: {err}"
 
 
@@ -676,13 +693,55 @@ class _Outcome:
     error: BaseException | None = None
     interrupted: bool = False
     usage: str | None = None
+    #: Lines the output held when this run began (an earlier run's, when resuming).
+    lines_before: int = 0
 
 
-def _resume_command() -> str:
-    argv = [a for a in sys.argv[1:] if a != "--force"]
-    if "--resume" not in argv:
-        argv.append("--resume")
-    return shlex.join(["meegle-async", *argv])
+#: Flags whose values are secrets, and the variable to use instead. The resume line shows them
+#: as ``"$VARIABLE"``, never their values.
+SECRET_FLAGS = {"--plugin-secret": "MEEGLE_PLUGIN_SECRET", "--user-key": "MEEGLE_USER_KEY"}
+
+
+def _secret_flag(word: str) -> str | None:
+    """The secret flag ``word`` names, abbreviations included (argparse takes ``--plugin-s``)."""
+    for flag in SECRET_FLAGS:
+        # "--plugin-" and "--u" are ambiguous (argparse refuses them), so never a secret's.
+        shortest = len("--plugin-s") if flag == "--plugin-secret" else len("--us")
+        if len(word) >= shortest and flag.startswith(word):
+            return flag
+    return None
+
+
+def _resume_command(argv: Sequence[str] | None = None) -> str:
+    """The command line to resume with: ``--resume`` added, ``--force`` dropped, and the value
+    of every secret flag replaced by ``"$MEEGLE_..."`` (expanded by the shell from the
+    environment), followed by a note saying to set those variables."""
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--force"]
+    if "--resume" not in words:
+        words.append("--resume")
+    parts = ["meegle-async"]
+    hidden: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        name, eq, _value = word.partition("=")
+        flag = _secret_flag(name) if word.startswith("--") else None
+        if flag is None:
+            parts.append(shlex.quote(word))
+            i += 1
+            continue
+        variable = SECRET_FLAGS[flag]
+        hidden.append(variable)
+        parts.append(f'{flag} "${variable}"')
+        i += 1 if eq else 2  # --flag=value is one word; --flag value two
+    line = " ".join(parts)
+    if hidden:
+        names = " and ".join(dict.fromkeys(hidden))
+        line += (
+            f"\n(secrets are not printed: set {names} in the environment, or leave those "
+            "flags out once they are set)"
+        )
+    return line
 
 
 async def _main(job: Job, args: argparse.Namespace, progress: Progress) -> int:
@@ -720,13 +779,21 @@ def _report(job: Job, outcome: _Outcome, *, quiet: bool = False) -> int:
     if outcome.usage is not None:
         print(f"{_PROG} {job.kind}: error: {outcome.usage}", file=err)
         return EXIT_USAGE
-    written = f"{files.lines:,} lines in {job.out}" if files is not None else "nothing written"
+    written = "nothing written"
+    if files is not None:
+        lines = files.committed_lines if files.broken is not None else files.lines
+        written = f"{lines:,} lines in {job.out}"
+        if outcome.lines_before:
+            written += f" ({lines - outcome.lines_before:,} in this run)"
+    saved = "checkpoint saved to"
+    if files is not None and files.broken is not None:
+        saved = "the last good checkpoint kept in"
     if outcome.interrupted:
         if files is None:
             print(f"\n{_PROG}: interrupted before any line was written; run it again", file=err)
         else:
             print(
-                f"\n{_PROG}: interrupted; {written}; checkpoint saved to "
+                f"\n{_PROG}: interrupted; {written}; {saved} "
                 f"{files.checkpoint_file}.\nResume with: {_resume_command()}",
                 file=err,
             )
@@ -735,7 +802,7 @@ def _report(job: Job, outcome: _Outcome, *, quiet: bool = False) -> int:
         print(f"{_PROG}: error: {describe_error(outcome.error)}", file=err)
         if files is not None:
             print(
-                f"{_PROG}: stopped; {written}; checkpoint saved to {files.checkpoint_file}.\n"
+                f"{_PROG}: stopped; {written}; {saved} {files.checkpoint_file}.\n"
                 f"Resume with: {_resume_command()}",
                 file=err,
             )
@@ -791,6 +858,9 @@ async def _export(
                 await _dispatch(job, client, progress, outcome)
             except MeegleError as exc:
                 raise _Fatal(exc) from exc
+            except OutputError as exc:
+                # A full disk, a quota: one line and the resume command, no traceback.
+                outcome.error = exc
     finally:
         if fake is not None:
             await fake.close()
@@ -805,13 +875,16 @@ async def _dispatch(job: Job, client: MeegleClient, progress: Progress, outcome:
         await _run_tasks(job, client, progress, outcome)
 
 
-def _open_files(job: Job, encoder: LineEncoder, state: dict[str, Any]) -> ExportFiles:
+def _open_files(
+    job: Job, encoder: LineEncoder, state: dict[str, Any], outcome: _Outcome
+) -> ExportFiles:
     if job.resume is not None:
         try:
             files = ExportFiles.reopen(job.out, job.resume)
         except CheckpointError as exc:
             raise UsageError(str(exc)) from None
         state.update(job.resume.get("state") or {})
+        outcome.lines_before = files.lines
         return files
     failed_path(job.out).unlink(missing_ok=True)
     checkpoint_path(job.out).unlink(missing_ok=True)
@@ -841,8 +914,14 @@ async def _committing(
         if not finished:
             if sync is not None:
                 sync()
-            files.commit(state)
-        files.close(finished=finished)
+            # After a failed write nothing more is committed: the checkpoint stays the last
+            # good one. A commit or close failing here must not hide what stopped the walk.
+            with contextlib.suppress(OutputError):
+                files.commit(state)
+            with contextlib.suppress(OutputError):
+                files.close(finished=False)
+        else:
+            files.close(finished=True)
 
 
 async def _ordered(
@@ -906,11 +985,16 @@ class _ChunkResult:
     failures: list[tuple[int, BaseException | str]]
 
 
-async def _list_ids(job: Job, client: MeegleClient, progress: Progress) -> IdSource:
-    """``--all``: the ids of every matching item, saved beside the output (or read back)."""
+async def _list_ids(
+    job: Job, client: MeegleClient, progress: Progress, saved: Mapping[str, Any] | None
+) -> IdSource:
+    """``--all``: the ids of every matching item, saved beside the output, or read back when
+    an earlier run had finished listing them (``saved``: the checkpoint's ``ids``).
+
+    A run interrupted while listing has a checkpoint without ``ids``: its resume lists again.
+    """
     path = ids_path(job.out)
-    if job.resume is not None:
-        saved = (job.resume.get("state") or {}).get("ids") or {}
+    if saved:
         source = IdSource.from_file(path) if path.exists() else None
         if source is None or source.sha256 != saved.get("sha256"):
             raise UsageError(
@@ -967,22 +1051,40 @@ async def _run_details(
     job: Job, client: MeegleClient, progress: Progress, outcome: _Outcome
 ) -> None:
     encoder = LineEncoder("details", job.fmt, job.csv_fields)
-    ids = job.ids
     state: dict[str, Any] = {"position": 0}
     if job.listing:
-        try:
-            ids = await _list_ids(job, client, progress)
-        except UsageError as exc:
-            outcome.usage = str(exc)
-            return
-        state["ids"] = {"count": ids.count, "sha256": ids.sha256}
-    assert ids is not None
+        state["ids"] = None  # set once listed: a checkpoint exists while listing, too
     try:
-        files = _open_files(job, encoder, state)
+        files = _open_files(job, encoder, state, outcome)
     except UsageError as exc:
         outcome.usage = str(exc)
         return
+    try:
+        await _walk_details(job, client, progress, outcome, files, state, encoder)
+    except UsageError as exc:  # the listed ids changed since: the checkpoint stays
+        outcome.usage = str(exc)
+        return
+    if job.listing:
+        ids_path(job.out).unlink(missing_ok=True)
+
+
+async def _walk_details(
+    job: Job,
+    client: MeegleClient,
+    progress: Progress,
+    outcome: _Outcome,
+    files: ExportFiles,
+    state: dict[str, Any],
+    encoder: LineEncoder,
+) -> None:
+    ids = job.ids
     async with _committing(files, state, outcome):
+        if job.listing:
+            ids = await _list_ids(job, client, progress, state.get("ids"))
+            if state.get("ids") is None:
+                state["ids"] = {"count": ids.count, "sha256": ids.sha256}
+                files.commit(state)
+        assert ids is not None
         position = int(state["position"])
 
         def sources() -> Iterator[Callable[[], AsyncIterator[_ChunkResult]]]:
@@ -994,7 +1096,7 @@ async def _run_details(
                 yield one
 
         async with progress.bar("details", ids.count, unit="ids") as bar:
-            bar.update(done=position)
+            bar.resume_from(position)
             async for result in _ordered(sources(), ahead=job.concurrency):
                 for item in result.items:
                     files.write_line(encoder.line(item))
@@ -1005,8 +1107,6 @@ async def _run_details(
                 bar.advance(len(result.ids))
                 if files.failed:
                     bar.note(f"{files.failed} failed")
-    if job.listing:
-        ids_path(job.out).unlink(missing_ok=True)
 
 
 # -- change log ------------------------------------------------------------------------------
@@ -1052,7 +1152,7 @@ async def _run_change_log(
         ]
     state: dict[str, Any] = {"chunk": 0, "window": 0, "cursor": None, "range": span}
     try:
-        files = _open_files(job, encoder, state)
+        files = _open_files(job, encoder, state, outcome)
     except UsageError as exc:
         outcome.usage = str(exc)
         return
@@ -1083,8 +1183,11 @@ async def _run_change_log(
                             end=None if window is None else window[1],
                         )
                         nxt = page.start_from if page.has_more and page.start_from else None
-                        event = _LogPage(c, w, list(page.op_records or []), nxt)
-                        return CursorPage([event], page.start_from, page.has_more)
+                        records = list(page.op_records or [])
+                        # An empty page is no event (nothing to write; resuming re-asks it), so
+                        # iter_cursor sees it empty and bounds a run of them.
+                        events = [_LogPage(c, w, records, nxt)] if records else []
+                        return CursorPage(events, page.start_from, page.has_more)
 
                     async for event in iter_cursor(
                         fetch, start=cursor0, what="get_work_item_change_log"
@@ -1107,9 +1210,9 @@ async def _run_change_log(
 
                 yield source
 
-        records = 0
+        records = files.lines  # every record in the output, an earlier run's included
         async with progress.bar("change log", ids.count, unit="ids") as bar:
-            bar.update(done=min(ids.count, first_chunk * CHUNK))
+            bar.resume_from(min(ids.count, first_chunk * CHUNK))
             async for event in _ordered(sources(), ahead=job.concurrency, buffer=2):
                 if isinstance(event, _LogPage):
                     for record in event.records:
@@ -1156,7 +1259,7 @@ async def _run_tasks(job: Job, client: MeegleClient, progress: Progress, outcome
         "window_ids": [],
     }
     try:
-        files = _open_files(job, encoder, state)
+        files = _open_files(job, encoder, state, outcome)
     except UsageError as exc:
         outcome.usage = str(exc)
         return
@@ -1206,6 +1309,9 @@ async def _run_tasks(job: Job, client: MeegleClient, progress: Progress, outcome
             parts = [(int(state["done_until"]) + 1, hi)]
         last: tuple[int, int, int] | None = None
         async with progress.bar("tasks", None, unit="tasks") as bar:
+            # The count is the output's (so it ends where "wrote N lines" does); the rate is
+            # this run's alone.
+            bar.resume_from(files.lines)
             for a, b in parts:
                 if a > b:
                     continue

@@ -94,6 +94,8 @@ class ProgressBar:
         self.total = total
         self.unit = unit
         self.done = 0
+        #: Items done before this run (a resumed export): shown in the count, not in the rate.
+        self.base = 0
         self.note_text = ""
         self.started = progress.clock()
         self.finished: float | None = None
@@ -120,6 +122,12 @@ class ProgressBar:
             self.note_text = note
         self.refresh()
 
+    def resume_from(self, done: int) -> None:
+        """Start from ``done`` items finished by an earlier run: counted, but not in the rate
+        (nor the ETA), which measure this run alone."""
+        self.done = self.base = done
+        self.refresh()
+
     def note(self, text: str) -> None:
         """A short remark shown after the numbers (``polls 12``)."""
         self.note_text = text
@@ -133,14 +141,14 @@ class ProgressBar:
 
     @property
     def rate(self) -> float:
-        """Items per second so far."""
+        """Items per second so far, this run's items only (see ``resume_from``)."""
         elapsed = self.elapsed
-        return self.done / elapsed if elapsed > 0 else 0.0
+        return (self.done - self.base) / elapsed if elapsed > 0 else 0.0
 
     @property
     def eta(self) -> float | None:
         """Seconds left at the rate so far (``None`` without a total or a rate)."""
-        if self.total is None or self.done <= 0:
+        if self.total is None or self.done <= self.base:
             return None
         return max(0.0, (self.total - self.done) / self.rate) if self.rate > 0 else None
 

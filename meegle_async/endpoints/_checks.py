@@ -9,12 +9,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import MeegleServerError, MeegleValidationError
+from ..helpers.chunking import validate_id
 from ..transport.response import RawResponse
 
 __all__ = [
     "bad_answer",
     "check_fields",
     "check_search_group",
+    "item_path",
+    "require_literal",
     "require_page_number",
     "require_text",
     "require_text_list",
@@ -46,6 +49,26 @@ def require_text_list(
             "narrow it or make several calls"
         )
     return out
+
+
+def item_path(
+    project_key: object, work_item_type_key: object, work_item_id: object
+) -> dict[str, Any]:
+    """The path parameters naming one work item: space, type and a positive id."""
+    return {
+        "project_key": require_text(project_key, "project_key"),
+        "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
+        "work_item_id": validate_id(work_item_id),
+    }
+
+
+def require_literal(value: object, name: str, allowed: Iterable[object]) -> Any:
+    """One of ``allowed`` (an enum-like input); ``True`` is not ``1``."""
+    choices = list(allowed)
+    if not any(value == c and type(value) is type(c) for c in choices):
+        shown = ", ".join(repr(c) for c in choices)
+        raise MeegleValidationError(f"{name} must be one of {shown}, not {value!r}")
+    return value
 
 
 def require_page_number(value: object, name: str, *, maximum: int | None = None) -> int:

@@ -9,8 +9,8 @@ from ..errors import MeegleServerError, MeegleValidationError
 from ..models.base import structure_list
 from ..models.common import input_json, input_json_list
 from ..models.fields import FieldOption, OptionUpdate, SimpleField, TeamOption
-from ._base import EndpointGroup
 from ._checks import require_text, require_text_list
+from .field_options import FieldOptions
 
 __all__ = [
     "FIELD_TEXT_MAX_CHARS",
@@ -170,7 +170,7 @@ def _common_inputs(
         body["team_option"] = input_json(team_option, TeamOption, name="team_option")
 
 
-class Fields(EndpointGroup):
+class Fields(FieldOptions):
     """Field settings: ``client.fields.get_all(...)``, ``create``, ``update``."""
 
     async def get_all(

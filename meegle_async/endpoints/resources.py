@@ -220,8 +220,9 @@ class Resources(EndpointGroup):
         """Every resource instance matching ``search_group``, following ``search_after``.
 
         ``POST /open_api/work_item/resource/search/params``, page after page, until the server
-        sends an empty cursor or an empty page. The arguments are ``search``'s and are checked
-        when this is called, before anything is sent.
+        sends an empty or missing cursor, or an empty page (the walk ends there, whatever the
+        cursor). The arguments are ``search``'s and are checked when this is called, before
+        anything is sent.
 
         Raises:
             MeeglePaginationError: the server repeated a cursor (instead of looping forever).

@@ -8,7 +8,9 @@ from typing import Any
 
 from ..errors import MeegleValidationError
 from ..helpers.chunking import gather_chunks, unique_ids
+from ..helpers.lookups import LookupCache
 from ..models.base import structure, structure_list
+from ..models.space_config import WorkItemTypeInfo
 from ..models.spaces import Space, WorkItemType
 from ._base import EndpointGroup, Requester
 from ._checks import bad_answer, require_text, require_text_list
@@ -33,9 +35,17 @@ class Spaces(EndpointGroup):
     platform documents the field as required.
     """
 
-    def __init__(self, request: Requester, *, user_key: str | None = None) -> None:
+    def __init__(
+        self,
+        request: Requester,
+        *,
+        user_key: str | None = None,
+        lookups: LookupCache | None = None,
+    ) -> None:
         super().__init__(request)
         self._user_key = user_key
+        #: The look-up cache ``get_work_item_type(..., cached=True)`` reads.
+        self.lookups = lookups if lookups is not None else LookupCache()
 
     def _acting_user(self, user_key: str | None) -> str | None:
         return self._user_key if user_key is None else require_text(user_key, "user_key")
@@ -177,3 +187,142 @@ class Spaces(EndpointGroup):
             write=False,
         )
         return structure_list(resp.data or [], WorkItemType)
+
+    async def get_work_item_type(
+        self, project_key: str, work_item_type_key: str, *, cached: bool = False
+    ) -> WorkItemTypeInfo:
+        """The settings of one work item type: flow mode, schedule fields, roles.
+
+        GET /open_api/{project_key}/work_item/type/{work_item_type_key}
+
+        Args:
+            project_key: space project key or simple name.
+            work_item_type_key: the type.
+            cached: reuse an answer younger than ``lookups.ttl`` (one fetch for concurrent
+                callers; ``workflows.move_to`` reads the flow mode this way).
+
+        Returns:
+            A ``WorkItemTypeInfo`` (``flow_mode`` ``"workflow"`` or ``"stateflow"``).
+
+        Raises:
+            MeegleValidationError: bad input; nothing was sent.
+            MeegleNotFoundError: no such type (30014).
+
+        Example::
+
+            info = await client.spaces.get_work_item_type("space", "story")
+            print(info.name, info.flow_mode)
+        """
+        return await work_item_type_info(
+            self, self.lookups, project_key, work_item_type_key, cached=cached
+        )
+
+    async def update_work_item_type(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        *,
+        description: str | None = None,
+        is_disabled: bool | None = None,
+        is_pinned: bool | None = None,
+        enable_schedule: bool | None = None,
+        schedule_field_key: str | None = None,
+        estimate_point_field_key: str | None = None,
+        actual_work_time_field_key: str | None = None,
+        belong_role_keys: Iterable[str] | None = None,
+        actual_work_time_switch: bool | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Change the settings of a work item type (space administrators only).
+
+        PUT /open_api/{project_key}/work_item/type/{work_item_type_key}
+
+        Only the settings given are sent; at least one is needed. The type's cached settings
+        (``lookups``) are forgotten.
+
+        Args:
+            project_key: space project key or simple name.
+            work_item_type_key: the type.
+            description: the type's description.
+            is_disabled, is_pinned: switch the type off, pin it.
+            enable_schedule: overall scheduling on or off.
+            schedule_field_key, estimate_point_field_key, actual_work_time_field_key: the fields
+                that hold the schedule, the estimate and the actual work time.
+            belong_role_keys: the roles the schedule and estimates belong to.
+            actual_work_time_switch: actual work time managed through the OpenAPI.
+            idempotency_key: the ``X-Idem-UUID`` (one is made when left out).
+
+        Raises:
+            MeegleValidationError: nothing to change, or bad input; nothing was sent.
+            MeeglePermissionError: not a space administrator (10005).
+            MeegleNotFoundError: no such type (30014).
+
+        Example::
+
+            await client.spaces.update_work_item_type("space", "story", description="Stories")
+        """
+        path = {
+            "project_key": require_text(project_key, "project_key"),
+            "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
+        }
+        body: dict[str, Any] = {}
+        if description is not None:
+            if not isinstance(description, str):
+                raise MeegleValidationError(f"description must be a string, not {description!r}")
+            body["description"] = description
+        for name, flag in (
+            ("is_disabled", is_disabled),
+            ("is_pinned", is_pinned),
+            ("enable_schedule", enable_schedule),
+            ("actual_work_time_switch", actual_work_time_switch),
+        ):
+            if flag is not None:
+                if not isinstance(flag, bool):
+                    raise MeegleValidationError(f"{name} must be True or False, not {flag!r}")
+                body[name] = flag
+        for name, text in (
+            ("schedule_field_key", schedule_field_key),
+            ("estimate_point_field_key", estimate_point_field_key),
+            ("actual_work_time_field_key", actual_work_time_field_key),
+        ):
+            if text is not None:
+                body[name] = require_text(text, name)
+        if belong_role_keys is not None:
+            body["belong_role_keys"] = require_text_list(belong_role_keys, "belong_role_keys")
+        if not body:
+            raise MeegleValidationError("update_work_item_type needs a setting to change")
+        await self._call(
+            "update_work_item_type_info",
+            path_params=path,
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        self.lookups.invalidate(path["project_key"])
+
+
+async def work_item_type_info(
+    group: EndpointGroup,
+    lookups: LookupCache,
+    project_key: str,
+    work_item_type_key: str,
+    *,
+    cached: bool = True,
+) -> WorkItemTypeInfo:
+    """``GET /open_api/{project_key}/work_item/type/{work_item_type_key}`` through ``group``,
+    from ``lookups`` when ``cached`` (key ``("work_item_type", project_key, type)``)."""
+    path = {
+        "project_key": require_text(project_key, "project_key"),
+        "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
+    }
+
+    async def load() -> WorkItemTypeInfo:
+        resp = await group._call("get_work_item_type_info_by_key", path_params=path)
+        if not isinstance(resp.data, Mapping):
+            raise bad_answer(resp, "expected the work item type object")
+        return structure(resp.data, WorkItemTypeInfo)
+
+    if not cached:
+        return await load()
+    return await lookups.get(
+        ("work_item_type", path["project_key"], path["work_item_type_key"]), load
+    )

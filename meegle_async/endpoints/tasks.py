@@ -218,7 +218,9 @@ class Tasks(EndpointGroup):
         left out), and ``end`` is now. Subtasks created after the walk began are not returned.
         When the server refuses a range as larger than 5000 results (20094), it is halved into
         two ranges that do not overlap (``[start, mid]``, ``[mid + 1, end]``), each walked in
-        turn, earliest first: every subtask comes once.
+        turn, earliest first: every subtask comes once. A range's pages are walked from 1 until
+        the count reaches ``pagination.total``, or a page comes back short or empty (an empty
+        page ends that range's walk even before ``total``).
 
         Args:
             project_keys, simple_names, name, user_keys, status, created_at: as ``search``.

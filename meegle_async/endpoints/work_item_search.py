@@ -472,9 +472,10 @@ class WorkItemSearch(EndpointGroup):
         ``POST /open_api/{project_key}/work_item/filter`` (as many calls as needed)
 
         Pages are walked from 1 until the count reaches ``pagination.total``, or a page comes
-        back short or empty; a server that serves fewer items per page than asked is followed.
-        Should the server refuse the query as too broad (20094), the creation range is split as
-        ``tasks.iter_search`` does (not with ``search_id``, which makes the server ignore it).
+        back short or empty (an empty page ends the walk even before ``total``); a server that
+        serves fewer items per page than asked is followed. Should the server refuse the query
+        as too broad (20094), the creation range is split as ``tasks.iter_search`` does (not
+        with ``search_id``, which makes the server ignore it).
 
         Args:
             project_key, work_item_type_keys, work_item_ids, work_item_name, user_keys,
@@ -546,7 +547,9 @@ class WorkItemSearch(EndpointGroup):
         first 13-digit millisecond, to now) is halved into windows that do not overlap, and
         each window is searched as ``search_group`` AND ``created_at >= start`` AND
         ``created_at <= end``: every item comes once. The two window conditions count towards
-        the 50-condition limit.
+        the 50-condition limit. Each query's pages are walked from 1 until the count reaches
+        ``pagination.total``, or a page comes back short or empty (an empty page ends the walk
+        even before ``total``: it never makes the walk go on).
 
         Args:
             project_key, work_item_type_key, search_group, fields, expand: as
@@ -624,7 +627,9 @@ class WorkItemSearch(EndpointGroup):
 
         The query is first sent as given; when the server refuses it as larger than 5000 results
         (20094), its creation range (``created_at``, by default from 2001-09-09 to now) is halved
-        into windows that do not overlap, each walked in turn: every item comes once.
+        into windows that do not overlap, each walked in turn: every item comes once. Each
+        query's pages are walked from 1 until the count reaches ``pagination.total``, or a page
+        comes back short or empty (an empty page ends the walk even before ``total``).
 
         Args:
             work_item_type_key, project_keys, simple_names, search_user, work_item_ids,

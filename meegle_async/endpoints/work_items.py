@@ -11,7 +11,12 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ..errors import MeegleTimeoutError, MeegleValidationError
+from ..errors import (
+    MeegleBatchSubmitError,
+    MeegleError,
+    MeegleTimeoutError,
+    MeegleValidationError,
+)
 from ..helpers.chunking import (
     MAX_IDS_PER_REQUEST,
     chunked,
@@ -26,6 +31,7 @@ from ..helpers.field_builder import (
     FieldMetadataCache,
     Purpose,
     build_field_value_pairs,
+    check_field_values,
     load_field_metadata,
 )
 from ..helpers.pagination import CursorPage, iter_cursor
@@ -47,6 +53,8 @@ from ..transport.response import RawResponse
 from ._base import Requester
 from ._checks import bad_answer, check_fields, require_text
 from .fields import Fields
+from .work_item_extras import WorkItemExtras
+from .work_item_fulltext import WorkItemFullTextSearch
 from .work_item_search import WorkItemSearch
 
 __all__ = [
@@ -227,7 +235,7 @@ def _time_range(start: object, end: object, *, max_span: int | None) -> tuple[in
     return lo, hi
 
 
-class WorkItems(WorkItemSearch):
+class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
     """Work items: details, creation metadata, create/update/delete, abort/resume, freeze,
     compound fields, batch updates and the change log (``client.work_items``)."""
 
@@ -439,9 +447,11 @@ class WorkItems(WorkItemSearch):
             ``tasks`` writes take the list as it is.
 
         Raises:
-            MeegleValidationError: an unknown field (the closest names suggested), an unknown
-                or disabled option (the valid labels listed), a value of the wrong shape, a
-                missing required field, ``name``/``template_id`` as a field.
+            MeegleValidationError: ``fields`` not a mapping (``None`` included) or an unknown
+                ``purpose``, both before anything is fetched; an unknown field (the closest
+                names suggested), an unknown or disabled option (the valid labels listed), a
+                value of the wrong shape, a missing required field, ``name``/``template_id`` as
+                a field.
 
         Example::
 
@@ -451,6 +461,8 @@ class WorkItems(WorkItemSearch):
             })
             await client.work_items.create("space", "story", name="x", field_value_pairs=pairs)
         """
+        # Input that is wrong whatever the metadata says is refused before fetching it.
+        check_field_values(fields, purpose=purpose)
         metadata = await self.get_field_metadata(project_key, work_item_type_key)
         return build_field_value_pairs(metadata, fields, required=required, purpose=purpose)
 
@@ -929,11 +941,21 @@ class WorkItems(WorkItemSearch):
             The task ids (strings), in chunk order; poll them with
             ``get_batch_update_progress`` or use ``batch_update_and_wait``.
 
+        Chunks are submitted one after another, in order, so a failure leaves a clear line:
+        the chunks before it were accepted (their tasks run), the ones after were not sent.
+
         Raises:
             MeegleValidationError: no ids, an unknown ``update_mode``, ``REPLACE`` without
                 ``before_field_value``, ``after_field_value=None``; ``fields`` with
                 ``field_key``/``after_field_value`` or naming other than one field.
-            MeegleInvalidParamsError: wrong project_key (1000052062).
+            MeegleInvalidParamsError: wrong project_key (1000052062); any error of the first
+                chunk comes as it is (nothing was accepted).
+            MeegleBatchSubmitError: a later chunk failed. ``err.submitted`` maps the accepted
+                chunks to their task ids, ``err.not_submitted_ids`` lists the ids not sent (the
+                failed chunk's included), ``err.idempotency_key`` is the key used (made for the
+                call when none was given). To resume safely, call again with the same ids and
+                ``idempotency_key=err.idempotency_key``: the accepted chunks are sent with the
+                same keys and the server does not apply them twice. A fresh key would.
 
         Example::
 
@@ -1064,29 +1086,42 @@ class WorkItems(WorkItemSearch):
         base_key: str,
         on_submitted: Callable[[int, list[int], str], None] | None = None,
     ) -> list[str]:
-        async def submit(part: list[tuple[int, list[int]]]) -> str:
-            ((index, chunk),) = part
-            resp = await self._request(
-                "batch_update_work_item_field",
-                "POST",
-                "/open_api/work_item/batch_update",
-                json={**body, "work_item_ids": chunk},
-                write=True,
-                idempotency_key=f"{base_key}-{index}",
-            )
-            data = resp.data
-            task_id = data.get("task_id") if isinstance(data, Mapping) else None
-            if isinstance(task_id, int) and not isinstance(task_id, bool):
-                task_id = str(task_id)
-            if not isinstance(task_id, str) or not task_id:
-                raise bad_answer(resp, "expected data.task_id")
+        """Submit the chunks one after another, in order; their task ids.
+
+        One at a time (the endpoint allows 1 request per second anyway), so when a chunk fails
+        it is known exactly which chunks the server accepted and which were never sent: a
+        failure after the first chunk raises ``MeegleBatchSubmitError`` saying so.
+        """
+        chunks = chunked(ids, MAX_IDS_PER_REQUEST)
+        task_ids: list[str] = []
+        for index, chunk in enumerate(chunks):
+            try:
+                task_id = await self._submit_chunk(body, chunk, f"{base_key}-{index}")
+            except MeegleError as exc:
+                if not task_ids:
+                    raise  # nothing accepted: the error as it is
+                raise _submit_error(chunks, task_ids, base_key, exc) from exc
+            task_ids.append(task_id)
             if on_submitted is not None:
                 on_submitted(index, chunk, task_id)
-            return task_id
+        return task_ids
 
-        # One chunk per "item" so each submission knows its index (and so its key).
-        parts = list(enumerate(chunked(ids, MAX_IDS_PER_REQUEST)))
-        return await gather_chunks(parts, submit, size=1)
+    async def _submit_chunk(self, body: Mapping[str, Any], chunk: list[int], key: str) -> str:
+        resp = await self._request(
+            "batch_update_work_item_field",
+            "POST",
+            "/open_api/work_item/batch_update",
+            json={**body, "work_item_ids": chunk},
+            write=True,
+            idempotency_key=key,
+        )
+        data = resp.data
+        task_id = data.get("task_id") if isinstance(data, Mapping) else None
+        if isinstance(task_id, int) and not isinstance(task_id, bool):
+            task_id = str(task_id)
+        if not isinstance(task_id, str) or not task_id:
+            raise bad_answer(resp, "expected data.task_id")
+        return task_id
 
     async def get_batch_update_progress(self, task_id: str) -> BatchUpdateProgress:
         """The progress of one batch-update task.
@@ -1146,7 +1181,11 @@ class WorkItems(WorkItemSearch):
         Raises:
             MeegleTimeoutError: ``timeout`` passed; ``err.progress`` is the partial
                 ``BatchUpdateResult`` (tasks not yet final have ``progress`` None or running).
-                Chunks not yet submitted are not sent; retry with the same ``idempotency_key``.
+                Chunks not yet submitted are not sent; retry with the same ``idempotency_key``
+                (the message names it when it was made for the call).
+            MeegleBatchSubmitError: a chunk after the first failed (see ``batch_update``);
+                ``err.result`` holds the accepted tasks with the progress polled so far.
+                Resume with the same ids and ``idempotency_key=err.idempotency_key``.
             MeegleValidationError: as ``batch_update``.
 
         Example::
@@ -1195,12 +1234,17 @@ class WorkItems(WorkItemSearch):
 
         try:
             await asyncio.wait_for(_run_together(submit_all(), poller.run()), timeout)
+        except MeegleBatchSubmitError as exc:
+            exc.result = result()  # the accepted tasks with what polling learnt of them
+            raise
         except asyncio.TimeoutError:
             partial = result()
             raise MeegleTimeoutError(
                 f"batch_update_and_wait: {timeout} s passed with "
                 f"{len(partial.unfinished_task_ids)} of {len(partial.tasks)} submitted task(s) "
-                f"unfinished and {len(chunked(ids)) - len(partial.tasks)} chunk(s) not submitted",
+                f"unfinished and {len(chunked(ids)) - len(partial.tasks)} chunk(s) not "
+                f"submitted; to finish, call again with the same ids and "
+                f"idempotency_key={base_key!r}",
                 endpoint="get_batch_update_progress",
                 progress=partial,
             ) from None
@@ -1306,9 +1350,14 @@ class WorkItems(WorkItemSearch):
         are both yielded. The filters are ``get_change_log``'s and are checked when this is
         called, before anything is sent.
 
+        A window ends on ``has_more`` false or an empty ``start_from``. Empty pages that still
+        say ``has_more`` are followed, at most 3 in a row (``helpers.pagination
+        .MAX_EMPTY_PAGES``); a 4th raises instead of asking without end.
+
         Raises:
             MeegleValidationError: as ``get_change_log`` (bar the 50-id and 7-day limits).
-            MeeglePaginationError: the server repeated a cursor (instead of looping forever).
+            MeeglePaginationError: the server repeated a cursor, or kept answering empty pages
+                with ``has_more`` and new cursors (instead of looping forever).
 
         Example::
 
@@ -1441,6 +1490,31 @@ def _change_log_filters(
     }
     out.update({k: v for k, v in lists.items() if v})
     return out
+
+
+def _submit_error(
+    chunks: list[list[int]], task_ids: list[str], base_key: str, error: MeegleError
+) -> MeegleBatchSubmitError:
+    """What ``batch_update`` had done when chunk ``len(task_ids)`` failed."""
+    failed = len(task_ids)
+    tasks = [
+        BatchUpdateTask(task_id=task_id, work_item_ids=chunk)
+        for task_id, chunk in zip(task_ids, chunks[:failed], strict=True)
+    ]
+    not_sent = [i for chunk in chunks[failed:] for i in chunk]
+    return MeegleBatchSubmitError(
+        f"batch_update: chunk {failed + 1} of {len(chunks)} failed after {failed} chunk(s) "
+        f"were accepted as task(s) {', '.join(task_ids)}; {len(not_sent)} id(s) not submitted. "
+        f"Resume with the same ids and idempotency_key={base_key!r} (accepted chunks are not "
+        f"applied again). Cause: {error}",
+        submitted=dict(enumerate(task_ids)),
+        submitted_ids=[i for chunk in chunks[:failed] for i in chunk],
+        failed_chunk=failed,
+        not_submitted_ids=not_sent,
+        idempotency_key=base_key,
+        error=error,
+        result=BatchUpdateResult.from_tasks(tasks),
+    )
 
 
 async def _run_together(submitting: Awaitable[None], polling: Awaitable[Any]) -> None:

@@ -58,6 +58,7 @@ __all__ = [
     "FieldMetadata",
     "FieldMetadataCache",
     "build_field_value_pairs",
+    "check_field_values",
     "load_field_metadata",
     "metadata_cache_for",
 ]
@@ -291,6 +292,22 @@ def _option_config(option: FieldOption) -> OptionConfig:
 # -- the builder ---------------------------------------------------------------------------
 
 
+def check_field_values(values: object, *, purpose: object = "create") -> None:
+    """The checks of ``build_field_value_pairs`` that need no metadata: run them before
+    fetching any (``values`` a mapping, ``purpose`` known).
+
+    Raises:
+        MeegleValidationError: ``values`` is not a mapping (``None`` included), or ``purpose``
+            is neither ``"create"`` nor ``"update"``.
+    """
+    if purpose not in ("create", "update"):
+        raise MeegleValidationError(f'purpose must be "create" or "update", not {purpose!r}')
+    if not isinstance(values, Mapping):
+        raise MeegleValidationError(
+            f"fields must be a mapping of field name to value, not {type(values).__name__}"
+        )
+
+
 def build_field_value_pairs(
     metadata: FieldMetadata | Iterable[FieldConfig],
     values: Mapping[str, Any],
@@ -329,12 +346,7 @@ def build_field_value_pairs(
         )
     """
     index = metadata if isinstance(metadata, FieldMetadata) else FieldMetadata(metadata)
-    if purpose not in ("create", "update"):
-        raise MeegleValidationError(f'purpose must be "create" or "update", not {purpose!r}')
-    if not isinstance(values, Mapping):
-        raise MeegleValidationError(
-            f"fields must be a mapping of field name to value, not {type(values).__name__}"
-        )
+    check_field_values(values, purpose=purpose)
     pairs: list[FieldValuePair] = []
     given: dict[str, str] = {}
     for name, value in values.items():

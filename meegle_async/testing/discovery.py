@@ -12,7 +12,8 @@ What the fake supports, and where it chooses for the real API:
   owner, a watcher or a role member), ``created_at`` / ``updated_at`` (``{start, end?}`` in
   13-digit ms, inclusive, else 20013), ``work_item_status`` (by ``state_key``), ``sub_stages``,
   ``priorities`` and ``tags`` (option values), ``businesses`` (the fake's items have none, so any
-  value matches nothing), ``expand``. ``search_id``: the fake keeps no saved searches (20005).
+  value matches nothing), ``expand``. ``search_id``: the fake keeps no saved searches (20005;
+  ``""`` counts as absent).
   Page size default 20, **silently capped** at ``FILTER_MAX_PAGE_SIZE`` (200).
 * ``search/params``: ``search_group`` (required, 20005) with ``conjunction`` ``AND``/``OR``
   (20072), at most 50 conditions (20006), nested ``search_groups``. Param keys (20068
@@ -249,7 +250,8 @@ class DiscoveryHandlers:
         """filter_work_item: one space, simple conditions, terminated items left out."""
         space = self.store.space(ctx.match["project_key"])
         body = rules.body_dict(ctx.body)
-        if body.get("search_id") is not None:
+        # The official SDK's v1 structs always send "search_id": "": empty means absent.
+        if body.get("search_id") not in (None, ""):
             fail(rules.MISSING_PARAM, "search_id invalid: the fake keeps no saved searches")
         page = _page_args(body, 20, FILTER_MAX_PAGE_SIZE)
         type_keys = rules.str_list(body, "work_item_type_keys")
@@ -521,7 +523,8 @@ class DiscoveryHandlers:
         """search_user: users whose username, names or email contain ``query``."""
         body = rules.body_dict(ctx.body)
         query = rules.req_str(body, "query").lower()
-        project_key = rules.opt_str(body, "project_key")
+        # The official SDK's v1 structs always send "project_key": "": empty means absent.
+        project_key = rules.opt_str(body, "project_key") or None
         if (
             project_key is not None
             and project_key not in self.store.spaces

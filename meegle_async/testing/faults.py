@@ -18,6 +18,16 @@ Kinds:
 ``"drop_after"``
     the request is processed (the change is applied, and remembered for ``X-Idem-UUID``)
     and then the connection is aborted: the answer is lost, the effect stays.
+
+Injected 429s slow the client down on purpose: a ``MeegleClient`` with adaptive limits (the
+default) lowers an endpoint's rate each time the server throttles it although the client kept
+to the limit, exactly as it would against Meegle. A test that injects 429s to check retries,
+not pacing, runs far faster with them off::
+
+    fake = FakeMeegle(faults=Faults(p_429=0.2), seed=7)
+    client = MeegleClient(base_url=fake.base_url, ..., adaptive_limits=False)
+    # or, with the pytest plugin:
+    # @pytest.mark.meegle_fake(faults=Faults(p_429=0.2), client={"adaptive_limits": False})
 """
 
 from __future__ import annotations

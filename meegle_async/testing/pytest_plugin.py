@@ -4,6 +4,12 @@ Installed with ``meegle-async`` and loaded by pytest through the ``pytest11`` en
 nothing needs to be listed in ``conftest.py``. It needs ``pytest-asyncio`` (part of the
 ``meegle-async[test]`` extra).
 
+A fresh project need not configure pytest-asyncio either: when
+``asyncio_default_fixture_loop_scope`` is unset, the plugin sets it to ``"fixture-scope"`` (each
+async fixture runs in the loop of its own scope: what pytest-asyncio does when the option is
+unset, named so that it does not warn), on a pytest-asyncio that knows that value. A value from
+your configuration is always kept.
+
 Fixtures:
 
 ``meegle_fake``
@@ -22,6 +28,14 @@ Options, as keywords of the ``meegle_fake`` marker (closest marker wins) or as k
 (``seed_items``, ``seed``, ``rate_limits``, ``faults``, ``batch_task_duration``, ``latency``,
 ...), plus ``client``: a dict of :class:`~meegle_async.MeegleClient` keywords
 (``max_retries``, ``timeout``, ``retry_policy``, ...).
+
+Faults make tests slow unless the client's adaptive limits are off: every injected 429 lowers
+the client's rate for that endpoint (as a real throttled answer should), so a test with
+``Faults(p_429=...)`` runs at a fraction of the rate. Pass ``client={"adaptive_limits": False}``
+when the test is about retries, not about backing off::
+
+    @pytest.mark.meegle_fake(faults=Faults(p_429=0.2), client={"adaptive_limits": False})
+    async def test_sync_retries_429(meegle_fake): ...
 
 Example::
 
@@ -142,13 +156,46 @@ def _client_kwargs(server: FakeMeegle, options: Mapping[str, Any]) -> dict[str, 
     return kwargs
 
 
+#: pytest-asyncio's name for "each async fixture in the loop of its own scope".
+_FIXTURE_SCOPE = "fixture-scope"
+_LOOP_SCOPE_OPTION = "asyncio_default_fixture_loop_scope"
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``meegle_fake`` marker."""
+    """Register the ``meegle_fake`` marker; name pytest-asyncio's loop scope when unset."""
+    _name_unset_loop_scope(config)
     config.addinivalue_line(
         "markers",
         "meegle_fake(**options): options of the meegle_fake fixture (FakeMeegle keywords such "
         "as seed_items, rate_limits, faults; client={...} for MeegleClient keywords)",
     )
+
+
+def _name_unset_loop_scope(config: pytest.Config) -> None:
+    """Set ``asyncio_default_fixture_loop_scope`` to ``"fixture-scope"`` when it is unset.
+
+    pytest-asyncio warns (``PytestDeprecationWarning``, an error under ``-W error``) when the
+    option is unset, in every project that installs it, ours included. ``"fixture-scope"`` is
+    what it does when unset, so nothing changes but the warning. Runs before pytest-asyncio's
+    own ``pytest_configure`` (``tryfirst``). Left alone: a value the project set, a
+    pytest-asyncio without the option or without that value (no behaviour would be kept).
+    """
+    try:
+        if config.getini(_LOOP_SCOPE_OPTION):
+            return
+    except ValueError:  # pytest-asyncio absent (or too old to have the option)
+        return
+    try:
+        from pytest_asyncio import plugin as asyncio_plugin
+    except ImportError:  # pragma: no cover - the option exists only with pytest-asyncio
+        return
+    if getattr(asyncio_plugin, "_MATCH_FIXTURE_SCOPE", None) != _FIXTURE_SCOPE:
+        return
+    # pytest has no public setter for an ini value; getini answers from this cache first.
+    cache = getattr(config, "_inicache", None)
+    if isinstance(cache, dict):
+        cache[_LOOP_SCOPE_OPTION] = _FIXTURE_SCOPE
 
 
 def _options(request: pytest.FixtureRequest, base: Mapping[str, Any]) -> dict[str, Any]:

@@ -119,6 +119,10 @@ def _tags() -> FieldConf:
     )
 
 
+def _attachments() -> FieldConf:
+    return FieldConf("field_a77f01", "Attachments", "multi_file", alias="attachments", custom=True)
+
+
 def _story_type() -> TypeConf:
     fields = [
         *_system_fields(priority_required=False),
@@ -155,6 +159,7 @@ def _story_type() -> TypeConf:
         ),
         FieldConf("field_b07286", "Design link", "link", alias="design_link", custom=True),
         FieldConf("field_c18397", "Blocked", "bool", alias="blocked", custom=True),
+        _attachments(),
     ]
     return TypeConf(
         "story",
@@ -198,6 +203,7 @@ def _bug_type() -> TypeConf:
             options=PLATFORM_OPTIONS,
         ),
         _tags(),
+        _attachments(),
     ]
     return TypeConf(
         "bug",
@@ -384,8 +390,8 @@ def _fill(
     store: Store, rng: random.Random, item: WorkItem, conf: TypeConf, users: list[str]
 ) -> None:
     for fconf in conf.fields.values():
-        if fconf.readonly or fconf.key == "name":
-            continue
+        if fconf.readonly or fconf.key == "name" or fconf.type_key == "multi_file":
+            continue  # attachments are uploaded, never seeded (and draw nothing from rng)
         if fconf.type_key == "role_owners":
             item.values[fconf.key] = [
                 {"role": r["id"], "owners": rng.sample(users, rng.randint(1, 2))}

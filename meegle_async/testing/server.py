@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -29,11 +30,23 @@ from . import seed as seeding
 from .context import Ctx, Handler, Paged
 from .discovery import DiscoveryHandlers
 from .faults import FaultPlan, Faults
+from .files_state import MAX_FILE_BYTES, FileAnswer, parse_multipart
 from .handlers import collect_handlers
+from .handlers.ai import AIHandlers
+from .handlers.charts import ChartHandlers
+from .handlers.deliverables import DeliverableHandlers
 from .handlers.fields import FieldHandlers
+from .handlers.files import FileHandlers
 from .handlers.resources import ResourceHandlers
+from .handlers.search import SearchHandlers
+from .handlers.space_config import SpaceConfigHandlers
 from .handlers.tasks import TaskHandlers
+from .handlers.tenant import TenantHandlers
+from .handlers.user_groups import UserGroupHandlers
+from .handlers.work_hours import WorkHourHandlers
+from .handlers.work_item_extras import WorkItemExtraHandlers
 from .handlers.work_items import WorkItemHandlers
+from .handlers.workflows import WorkflowHandlers
 from .rules import JSON, ApiError, fail
 from .store import (
     Actor,
@@ -47,8 +60,12 @@ DEFAULT_QPS = 15
 DEFAULT_LIMITS: dict[str, int] = {
     "batch_update_work_item_field": 1,
     "get_batch_update_progress": 1,
+    "actual_time_update": 10,
 }
 REFRESH_TOKEN_TTL = 14 * 24 * 3600
+#: A plugin token is handed out again only while it has more than this many seconds left (and
+#: more than half its life), so a client renewing it 3 minutes early always gets a fresh one.
+TOKEN_REUSE_MIN_REMAINING = 600.0
 
 _HTML_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
@@ -120,7 +137,23 @@ class RateLimiter:
         return None
 
 
-class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers):
+class FakeMeegle(
+    SearchHandlers,
+    ChartHandlers,
+    WorkItemHandlers,
+    ResourceHandlers,
+    TaskHandlers,
+    FieldHandlers,
+    WorkHourHandlers,
+    DeliverableHandlers,
+    WorkItemExtraHandlers,
+    TenantHandlers,
+    AIHandlers,
+    WorkflowHandlers,
+    SpaceConfigHandlers,
+    FileHandlers,
+    UserGroupHandlers,
+):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
     Use it as an async context manager (or ``await start()`` / ``await close()``)::
@@ -137,6 +170,13 @@ class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers
     seconds, ``latency`` + up to ``latency_jitter`` seconds of network delay before a
     request is counted, ``faults``, and ``record_requests`` (False keeps no request log,
     for long benchmarks).
+
+    Tokens: a second ``plugin_token`` request (same kind) returns the same valid token, with
+    the seconds it has left as ``expire_time``, while more than half its life (and more than
+    ten minutes) remains; after that, or once ``expire_tokens()`` ran, a new one. The platform
+    behaves this way, which is why processes that share a plugin share its per-token rate
+    budget: a fake minting a new token per request would give N processes N budgets, and a
+    test of the shared limiter would pass against the fake and fail against the server.
 
     Besides the 25 spec endpoints it serves the discovery endpoints of
     :mod:`~.discovery`: ``filter_work_item``, ``search_work_item_by_params``,
@@ -202,9 +242,16 @@ class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers
         self._log_prefix = os.urandom(3).hex().upper()
         self._log_ids = itertools.count(1)
         self._token_ids = itertools.count(1)
+        self._current_tokens: dict[str, str] = {}
         self._runner: web.AppRunner | None = None
         self._base_url = ""
         self.routes = self._routes()
+        #: The token endpoints (catalogue group ``auth``) and their handlers.
+        self.token_routes: dict[str, Callable[[web.Request, Any], JSON]] = {
+            "plugin_token": self._plugin_token,
+            "user_plugin_token": self._user_plugin_token,
+            "refresh_token": self._refresh_token,
+        }
         self.app = self._build_app()
 
     # ---------------------------------------------------------------- lifecycle
@@ -274,14 +321,13 @@ class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers
 
     # -------------------------------------------------------------- plumbing
     def _build_app(self) -> web.Application:
-        app = web.Application(client_max_size=16 * 1024 * 1024)
-        for name, path, fn in (
-            ("plugin_token", "/open_api/authen/plugin_token", self._plugin_token),
-            ("user_plugin_token", "/open_api/authen/user_plugin_token", self._user_plugin_token),
-            ("refresh_token", "/open_api/authen/refresh_token", self._refresh_token),
-        ):
-            app.router.add_route("POST", path, self._wrap_token(name, fn))
-        for route in self.routes:
+        app = web.Application(client_max_size=MAX_FILE_BYTES + 1024 * 1024)
+        for name, fn in self.token_routes.items():
+            entry = ENDPOINTS[name]
+            app.router.add_route(entry.method, entry.path, self._wrap_token(name, fn))
+        # aiohttp tries routes in order: fewer placeholders first, so that a literal segment
+        # (``work_item/type/{key}``) wins over a placeholder (``work_item/{type}/{id}``).
+        for route in sorted(self.routes, key=lambda r: r.path.count("{")):
             app.router.add_route(route.method, route.path, self._wrap(route))
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         return app
@@ -310,7 +356,9 @@ class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers
             token=request.headers.get("X-Plugin-Token"),
             log_id=self._log_id(),
         )
-        if raw:
+        if raw and request.content_type == "multipart/form-data":
+            rec.body = parse_multipart(raw, request.headers.get("Content-Type", ""))
+        elif raw:
             try:
                 rec.body = json.loads(raw)
             except ValueError:
@@ -422,6 +470,8 @@ class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers
                     body=body, content_type="application/json", headers={"X-Tt-Logid": log_id}
                 )
             payload = self._run(route, request, rec, actor)
+            if isinstance(payload.get("data"), FileAnswer):
+                return await self._file_answer(request, rec, payload["data"])
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
             if cache_key is not None:
                 self._idem[cache_key] = (body, rec.log_id)
@@ -436,6 +486,34 @@ class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers
             )
 
         return handle
+
+    async def _file_answer(
+        self, request: web.Request, rec: RecordedRequest, answer: FileAnswer
+    ) -> web.StreamResponse:
+        """A binary answer; a cut-off one sends ``cut_at`` bytes of it and drops."""
+        rec.status = 200
+        resp = web.StreamResponse(
+            status=200,
+            headers={
+                "X-Tt-Logid": rec.log_id,
+                "Content-Type": answer.content_type,
+                "Content-Disposition": _disposition(answer.filename),
+            },
+        )
+        resp.content_length = len(answer.data)
+        await resp.prepare(request)
+        end = len(answer.data) if answer.cut_at is None else answer.cut_at
+        view = memoryview(answer.data)
+        step = 1024 * 1024
+        for start in range(0, end, step):
+            await resp.write(view[start : min(start + step, end)])
+        if answer.cut_at is not None:
+            rec.fault = "cut_off"
+            if request.transport is not None:
+                request.transport.abort()
+            return resp
+        await resp.write_eof()
+        return resp
 
     def _run(self, route: _Route, request: web.Request, rec: RecordedRequest, actor: Actor) -> JSON:
         try:
@@ -498,7 +576,16 @@ class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers
         kind = body.get("type", 0)
         if kind not in (0, 1):
             fail(rules.INVALID_PARAM, "type must be 0 or 1")
-        token = self.issue_token("virtual" if kind == 1 else "plugin")
+        kind_name = "virtual" if kind == 1 else "plugin"
+        # The same valid token again while it has a good part of its life left (see the class
+        # docstring): N processes sharing a plugin share one per-token rate budget.
+        current = self.store.token(self._current_tokens.get(kind_name))
+        if current is not None:
+            remaining = current.expires_at - time.monotonic()
+            if remaining > max(self.token_ttl / 2, TOKEN_REUSE_MIN_REMAINING):
+                return {"token": current.token, "expire_time": int(remaining)}
+        token = self.issue_token(kind_name)
+        self._current_tokens[kind_name] = token
         return {"token": token, "expire_time": int(self.token_ttl)}
 
     def _require_plugin_header(self, request: web.Request) -> None:
@@ -548,11 +635,18 @@ class FakeMeegle(WorkItemHandlers, ResourceHandlers, TaskHandlers, FieldHandlers
         }
         routes = []
         for entry in ENDPOINTS:
+            if entry.group == "auth":
+                continue  # the token endpoints: token_routes, with their own envelope
             handler = handlers.get(entry.name)
             if handler is None:
                 raise RuntimeError(f"the fake has no handler for catalogue entry {entry.name}")
             routes.append(_Route(entry.name, entry.method, entry.path, handler, entry.write))
         return routes
+
+
+def _disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _token_info(token: str, kind: str, ttl: float, user_key: str | None) -> TokenInfo:

@@ -342,11 +342,22 @@ class UserTokenProvider:
             plugin_token = await self._plugin.token()
             self.refreshes += 1
             now = self._clock()
-            data = await self._fetch(
-                "/open_api/authen/refresh_token",
-                {"refresh_token": refresh.get(), "type": 1},
-                {"X-Plugin-Token": plugin_token},
-            )
+            body = {"refresh_token": refresh.get(), "type": 1}
+            try:
+                data = await self._fetch(
+                    "/open_api/authen/refresh_token", body, {"X-Plugin-Token": plugin_token}
+                )
+            except MeegleAuthenticationError as error:
+                # The plugin token itself may have expired: renew it once and try again.
+                if error.code not in DEFAULT_TOKEN_INVALID_CODES:
+                    raise
+                if not await self._plugin.invalidate(plugin_token):
+                    raise
+                data = await self._fetch(
+                    "/open_api/authen/refresh_token",
+                    body,
+                    {"X-Plugin-Token": await self._plugin.token()},
+                )
             value = data.get("token")
             if not isinstance(value, str) or not value:
                 raise MeegleAuthenticationError(

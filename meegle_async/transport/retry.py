@@ -1,8 +1,8 @@
 """The retry policy: which failures are retried, and how long to wait before the next attempt.
 
 Retried: HTTP 429 and 5xx, connection failures, timeouts, and the err_codes in ``retry_codes``
-(20090 "request intercepted, retry later" by default). Everything else raises at once: a retry
-cannot fix a bad parameter or a missing permission.
+(20090 "request intercepted, retry later" and 1000051686 "file internal error" by default).
+Everything else raises at once: a retry cannot fix a bad parameter or a missing permission.
 
 Waits are exponential with full jitter (a random time between 0 and ``base * 2**n``, capped),
 so that many clients throttled at once do not come back at once. A server's ``Retry-After``
@@ -26,8 +26,9 @@ from ..errors import (
 
 __all__ = ["DEFAULT_RETRY_CODES", "DEFAULT_THROTTLE_CODES", "RetryPolicy"]
 
-#: err_codes retried with backoff by default: "request intercepted, retry later".
-DEFAULT_RETRY_CODES: frozenset[int] = frozenset({20090})
+#: err_codes retried with backoff by default: "request intercepted, retry later" and "file
+#: internal error, please retry" (answered to uploads and downloads, with HTTP 500).
+DEFAULT_RETRY_CODES: frozenset[int] = frozenset({20090, 1000051686})
 #: err_codes treated like HTTP 429 (pause the endpoint, lower its rate). None is documented yet.
 DEFAULT_THROTTLE_CODES: frozenset[int] = frozenset()
 

@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,7 +37,7 @@ from ..errors import (
     MeegleValidationError,
 )
 from .auth import Secret, TokenProvider
-from .envelope import decode_answer, log_id_from
+from .envelope import Decoded, decode_answer, log_id_from
 from .limits import AdaptiveRate, LimiterBackend, RateTable
 from .log import logger
 from .response import RawResponse
@@ -45,7 +45,13 @@ from .retry import RetryPolicy
 from .stats import RequestEvent, RequestHook, StatsRecorder
 from .urls import build_path
 
-__all__ = ["CallOptions", "Transport", "default_user_agent"]
+__all__ = ["AnswerReader", "Body", "CallOptions", "Transport", "default_user_agent"]
+
+#: A request body: JSON bytes, or a factory called once per attempt for a fresh (multipart) body.
+Body = bytes | Callable[[], Any] | None
+#: Reads an answer itself (a download): returns ``None`` when it consumed a binary answer, or
+#: the raw bytes of a JSON answer for the usual decoding.
+AnswerReader = Callable[[aiohttp.ClientResponse], Awaitable[bytes | None]]
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -271,10 +277,13 @@ class Transport:
         method: str,
         url: URL,
         query: Mapping[str, str] | None,
-        body: bytes | None,
+        body: Body,
         idem: str | None,
         options: CallOptions,
+        reader: AnswerReader | None = None,
     ) -> RawResponse:
+        """Every attempt of one call. A callable ``body`` is called per attempt (a multipart
+        body is consumed by sending it); ``reader`` reads the answer itself (downloads)."""
         assert self.auth is not None
         stats = self.stats.of(endpoint)
         key = self.limiter_key(endpoint)
@@ -292,7 +301,7 @@ class Transport:
             pause = 0.0
             try:
                 token = await self.auth.token()
-                headers = self._headers(token, options.user_key, idem, body is not None)
+                headers = self._headers(token, options.user_key, idem, isinstance(body, bytes))
                 permit = await self.limiter.acquire(
                     key, rate.current if rate is not None else self.rates.qps(endpoint)
                 )
@@ -302,16 +311,27 @@ class Transport:
                 try:
                     stats.requests += 1
                     status, resp_headers, raw = await self._http(
-                        method, url, query, body, headers, options.timeout, endpoint
+                        method,
+                        url,
+                        query,
+                        body() if callable(body) else body,
+                        headers,
+                        options.timeout,
+                        endpoint,
+                        reader,
                     )
                 finally:
                     await self.limiter.release(permit)
-                decoded = decode_answer(
-                    status=status,
-                    headers=resp_headers,
-                    raw=raw,
-                    endpoint=endpoint,
-                    throttle_codes=self.throttle_codes,
+                decoded = (
+                    Decoded(None, {})  # a binary answer, consumed by the reader
+                    if raw is None
+                    else decode_answer(
+                        status=status,
+                        headers=resp_headers,
+                        raw=raw,
+                        endpoint=endpoint,
+                        throttle_codes=self.throttle_codes,
+                    )
                 )
             except MeegleError as error:
                 duration = time.monotonic() - started
@@ -400,11 +420,12 @@ class Transport:
         method: str,
         url: URL,
         query: Mapping[str, str] | None,
-        body: bytes | None,
+        body: Any,
         headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,
         endpoint: str,
-    ) -> tuple[int, Mapping[str, str], bytes]:
+        reader: AnswerReader | None = None,
+    ) -> tuple[int, Mapping[str, str], bytes | None]:
         """One HTTP exchange; aiohttp's exceptions become ours here, the most specific first."""
         session = self._get_session()
         # A timeout given per request costs a fifth of a small call: our own session carries
@@ -426,7 +447,7 @@ class Transport:
                     allow_redirects=False,
                 ) as resp,
             ):
-                raw = await resp.read()
+                raw = await resp.read() if reader is None else await reader(resp)
                 # aiohttp's headers are a read-only, case-insensitive view: kept as they are.
                 return resp.status, resp.headers, raw
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
@@ -479,7 +500,7 @@ class Transport:
             decoded = decode_answer(
                 status=status,
                 headers=resp_headers,
-                raw=raw,
+                raw=raw or b"",
                 endpoint=endpoint,
                 token_endpoint=True,
             )

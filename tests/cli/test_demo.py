@@ -6,8 +6,11 @@ import io
 import json
 import math
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -35,8 +38,17 @@ def _demo(
 def test_demo_exports_updates_and_summarises(tmp_path: Path) -> None:
     done = _demo(tmp_path, "--items", "200", "--batch", "100", "--stats-json", "stats.json")
     assert done.returncode == 0, done.stdout + done.stderr
-    out = tmp_path / "meegle-demo-items.jsonl"  # the default, in the working directory
+    # By default the details go to a new temporary folder, named at the start and at the end;
+    # the working directory gets only what was asked for (the stats).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stats.json"]
+    match = re.search(r"^The exported details go to (.+)$", done.stdout, re.M)
+    assert match, done.stdout
+    out = Path(match.group(1))
+    assert out.parent.parent == Path(tempfile.gettempdir())
+    assert out.parent.name.startswith("meegle-demo-")
+    assert f"Wrote 200 work items to {out}\n" in done.stdout
     lines = out.read_text(encoding="utf-8").splitlines()
+    shutil.rmtree(out.parent)
     items = [json.loads(line) for line in lines]
     assert len(items) == 200
     ids = [item["id"] for item in items]
@@ -97,11 +109,16 @@ def test_refuses_when_real_credentials_are_configured(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "MEEGLE_PLUGIN_ID" in done.stderr
     assert "--fake" in done.stderr
-    assert not (tmp_path / "meegle-demo-items.jsonl").exists()
+    assert not any(tmp_path.iterdir())
 
     forced = _demo(tmp_path, "--items", "10", "--batch", "0", "--fake", "--quiet", env=env)
     assert forced.returncode == 0, forced.stderr
-    assert (tmp_path / "meegle-demo-items.jsonl").exists()
+    match = re.search(r"^Wrote 10 work items to (.+)$", forced.stdout, re.M)
+    assert match, forced.stdout
+    out = Path(match.group(1))
+    assert out.exists()
+    assert not any(tmp_path.iterdir())
+    shutil.rmtree(out.parent)
 
 
 def test_missing_output_directory_is_refused(tmp_path: Path) -> None:

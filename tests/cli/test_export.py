@@ -363,9 +363,16 @@ def test_tasks_interrupted_and_resumed(server: dict[str, str], tmp_path: Path) -
     _interrupt([*base, "--out", str(out)], out, server, signal.SIGINT)
     state = json.loads(Path(f"{out}.checkpoint.json").read_text())["state"]
     assert state["pages"] >= 1
+    before = json.loads(Path(f"{out}.checkpoint.json").read_text())["lines"]
     done = export(*base, "--out", str(out), "--resume", env=server)
     assert done.returncode == 0, done.stderr
     assert _lines(out) == _lines(full)
+    # The progress count and the closing line agree, an earlier run's lines included.
+    counts = re.findall(r"^tasks\s+([\d,]+) tasks", done.stderr, re.M)
+    assert counts, done.stderr
+    total = len(tasks)
+    assert counts[-1] == f"{total:,}"
+    assert f"wrote {total:,} lines in {out} ({total - before:,} in this run)" in done.stderr
 
 
 # -- formats, failures, usage ----------------------------------------------------------------
@@ -533,3 +540,196 @@ def test_parse_time() -> None:
     for bad in ("2025-02-30", "12345", "soon"):
         with pytest.raises(UsageError):
             parse_time(bad)
+
+
+# -- hardening (issues 15 and 18) ------------------------------------------------------------
+
+# Runs the CLI with the output file on a disk that fills up after TEST_DISK_BYTES bytes: what
+# is written past that is cut short (a partial write) and OSError(ENOSPC) is raised.
+FULL_DISK = r"""
+import errno, os, sys
+from meegle_async.cli import main
+from meegle_async.cli.checkpoint import ExportFiles
+
+room = int(os.environ["TEST_DISK_BYTES"])
+
+class FullDisk:
+    def __init__(self, fh):
+        self.fh = fh
+
+    def write(self, data):
+        global room
+        if len(data) > room:
+            self.fh.write(data[:room])
+            room = 0
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        room -= len(data)
+        return self.fh.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.fh, name)
+
+create = ExportFiles.create.__func__
+
+def create_on_a_small_disk(cls, out, **kwargs):
+    files = create(cls, out, **kwargs)
+    files._out = FullDisk(files._out)
+    return files
+
+ExportFiles.create = classmethod(create_on_a_small_disk)
+sys.exit(main(sys.argv[1:]))
+"""
+
+# Runs the CLI and sends it SIGINT (Ctrl-C) while ``--all`` is listing the ids.
+CTRL_C_WHILE_LISTING = r"""
+import asyncio, os, signal, sys
+from meegle_async.cli import main
+from meegle_async.endpoints.work_item_search import WorkItemSearch
+
+listing = WorkItemSearch.iter_filter
+
+async def iter_filter(self, *args, **kwargs):
+    n = 0
+    async for item in listing(self, *args, **kwargs):
+        yield item
+        n += 1
+        if n == 10:
+            os.kill(os.getpid(), signal.SIGINT)
+            await asyncio.sleep(60)
+
+WorkItemSearch.iter_filter = iter_filter
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _patched(script: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", script, "export", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_disk_full_stops_with_one_line_a_good_checkpoint_and_the_resume_line(
+    server: dict[str, str], reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    full, ids = reference
+    whole = full.read_bytes()
+    out = tmp_path / "items.jsonl"
+    args = [
+        "details",
+        "--project",
+        PROJECT,
+        "--type",
+        "story",
+        "--ids-file",
+        str(ids),
+        "--concurrency",
+        "1",
+        "--out",
+        str(out),
+        "-q",
+    ]
+    room = len(whole) // 3
+    done = _patched(FULL_DISK, *args, env=server | {"TEST_DISK_BYTES": str(room)})
+    assert done.returncode == 1, done.stderr  # "stopped by an error (checkpoint kept: resume)"
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert errors == [f"meegle-async export: error: cannot write {out}: No space left on device"]
+    assert "last good checkpoint" in done.stderr
+    assert "Resume with: meegle-async export details" in done.stderr
+    assert "--resume" in done.stderr
+
+    # The checkpoint counts whole lines the disk holds, as an uninterrupted run wrote them.
+    checkpoint = json.loads(Path(f"{out}.checkpoint.json").read_text())
+    committed = out.read_bytes()[: checkpoint["bytes"]]
+    assert 0 < checkpoint["bytes"] <= room
+    assert committed == whole[: checkpoint["bytes"]]
+    assert committed.endswith(b"\n")
+    assert committed.count(b"\n") == checkpoint["lines"]
+    assert not Path(f"{out}.checkpoint.json.tmp").exists()
+
+    # Room again: the resume ends as an uninterrupted run.
+    again = export(*args, "--resume", env=server)
+    assert again.returncode == 0, again.stderr
+    assert out.read_bytes() == whole
+
+
+def test_all_interrupted_while_listing_keeps_a_checkpoint_to_resume(
+    server: dict[str, str], reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    full, _ = reference
+    out = tmp_path / "items.jsonl"
+    args = ["details", "--project", PROJECT, "--type", "story", "--all", "--out", str(out)]
+    done = _patched(CTRL_C_WHILE_LISTING, *args, env=server)
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "checkpoint saved" in done.stderr
+    assert "Resume with:" in done.stderr
+    checkpoint = json.loads(Path(f"{out}.checkpoint.json").read_text())
+    assert checkpoint["lines"] == 0
+    assert checkpoint["state"]["ids"] is None  # not listed yet: the resume lists again
+
+    again = export(*args, "--resume", "-q", env=server)
+    assert again.returncode == 0, again.stderr
+    assert _lines(out) == _lines(full)
+    assert not Path(f"{out}.checkpoint.json").exists()
+    assert not Path(f"{out}.ids.txt").exists()
+
+
+def test_resume_line_never_shows_secret_flags(tmp_path: Path) -> None:
+    out = tmp_path / "items.jsonl"
+    done = export(
+        "details",
+        "--fake",
+        "--type",
+        "nosuch",
+        "--ids",
+        "6100000004",
+        "--out",
+        str(out),
+        "--plugin-secret",
+        "s3cret-Plugin-Value",
+        "--user-key=Secret-User-Key",
+    )
+    assert done.returncode == 1, done.stderr
+    assert "s3cret-Plugin-Value" not in done.stderr
+    assert "Secret-User-Key" not in done.stderr
+    resume = next(line for line in done.stderr.splitlines() if line.startswith("Resume with:"))
+    assert '--plugin-secret "$MEEGLE_PLUGIN_SECRET"' in resume
+    assert '--user-key "$MEEGLE_USER_KEY"' in resume
+    assert resume.endswith("--resume")
+    assert "set MEEGLE_PLUGIN_SECRET and MEEGLE_USER_KEY in the environment" in done.stderr
+
+
+# Runs the CLI against a change log that answers empty pages saying has_more, with a new cursor
+# each time (for 200 pages: a walk that ignores its bound ends, and the test fails).
+ENDLESS_EMPTY_CHANGE_LOG = r"""
+import sys
+from meegle_async.cli import main
+from meegle_async.endpoints.work_items import WorkItems
+from meegle_async.models import ChangeLogPage
+
+asked = []
+
+async def get_change_log(self, project_key, ids, *, start_from=None, **filters):
+    asked.append(start_from)
+    print("asked", len(asked), file=sys.stderr)
+    return ChangeLogPage(op_records=[], has_more=len(asked) < 200, start_from=f"c{len(asked)}")
+
+WorkItems.get_change_log = get_change_log
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_change_log_export_stops_on_endless_empty_pages(tmp_path: Path) -> None:
+    out = tmp_path / "log.jsonl"
+    args = ["change-log", "--fake", "--project", PROJECT, "--ids", "1,2,3", "--out", str(out)]
+    done = _patched(ENDLESS_EMPTY_CHANGE_LOG, *args, "-q", env=_base_env())
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "export: error: get_work_item_change_log: 4 empty pages in a row" in done.stderr
+    assert "Resume with:" in done.stderr
+    assert done.stderr.count("asked ") == 4  # the first page and 3 more empty ones, no more

@@ -117,3 +117,17 @@ def test_terminal_lines_are_cut_to_the_width() -> None:
     bar.note("a note that would make the line wrap on a narrow terminal")
     bar.close()
     assert all(len(part.rstrip("\n")) <= 39 for part in out.getvalue().split("\r"))
+
+
+def test_a_resumed_bar_counts_earlier_items_but_rates_this_run_only() -> None:
+    clock = Clock()
+    bar = Progress(io.StringIO(), tty=False, clock=clock).bar("details", 5000)
+    bar.resume_from(3000)  # done by the interrupted run
+    assert bar.rate == 0.0
+    assert bar.eta is None
+    clock.now += 2.0
+    bar.advance(100)
+    line = bar.line()
+    assert "3,100/5,000 items" in line
+    assert "50.0/s" in line  # 100 items in 2 s, not 3,100
+    assert "ETA 38.0s" in line  # 1,900 left at 50/s

@@ -8,6 +8,7 @@ import pytest
 
 from meegle_async import MeeglePaginationError
 from meegle_async.helpers.pagination import (
+    MAX_EMPTY_PAGES,
     CursorPage,
     NumberedPage,
     iter_cursor,
@@ -133,3 +134,59 @@ def test_fixed_windows_do_not_overlap_and_cover_the_range() -> None:
     for (a, b), (c, _) in itertools.pairwise(windows):
         assert b - a <= 604_800_000
         assert c == b + 1
+
+
+async def test_endless_empty_pages_with_new_cursors_raise_after_a_small_bound() -> None:
+    # The issue-15 answer: op_records [], has_more true and a fresh cursor, forever.
+    asked: list[str | None] = []
+
+    async def fetch(cursor: str | None) -> CursorPage[int]:
+        asked.append(cursor)
+        # Endless in spirit; 200 pages in fact, so a walk that ignores the bound ends (and fails).
+        return CursorPage([], f"c{len(asked)}", len(asked) < 200)
+
+    with pytest.raises(MeeglePaginationError, match="empty pages in a row"):
+        await collect(iter_cursor(fetch, what="get_work_item_change_log"))
+    assert len(asked) == MAX_EMPTY_PAGES + 1
+
+
+async def test_a_few_empty_pages_between_full_ones_are_followed() -> None:
+    script = [
+        CursorPage([1], "a", True),
+        CursorPage([], "b", True),
+        CursorPage([], "c", True),
+        CursorPage([], "d", True),  # MAX_EMPTY_PAGES empty pages in a row: still followed
+        CursorPage([2], "e", True),
+        CursorPage([], "f", True),
+        CursorPage([3], "", False),
+    ]
+    pages = iter(script)
+
+    async def fetch(cursor: str | None) -> CursorPage[int]:
+        return next(pages)
+
+    assert MAX_EMPTY_PAGES == 3
+    assert await collect(iter_cursor(fetch)) == [1, 2, 3]
+
+
+async def test_max_empty_pages_zero_raises_on_the_first_empty_page_that_says_more() -> None:
+    calls = []
+
+    async def fetch(cursor: str | None) -> CursorPage[int]:
+        calls.append(cursor)
+        return CursorPage([1] if cursor is None else [], f"n{len(calls)}", True)
+
+    with pytest.raises(MeeglePaginationError):
+        await collect(iter_cursor(fetch, max_empty_pages=0))
+    assert calls == [None, "n1"]
+
+
+async def test_an_empty_numbered_page_ends_the_walk_even_below_total() -> None:
+    calls = []
+
+    async def fetch(num: int) -> NumberedPage[int]:
+        calls.append(num)
+        return NumberedPage([1, 2] if num == 1 else [], num, 10_000)
+
+    assert await collect(iter_page_numbers(fetch, page_size=2)) == [1, 2]
+    assert calls == [1, 2]

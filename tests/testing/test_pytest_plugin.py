@@ -168,3 +168,63 @@ def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     pytester.makeini(AUTO_INI)
     result = pytester.runpytest_subprocess("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.meegle_fake(**options)*"])
+
+
+FRESH_TEST = """
+import pytest
+
+@pytest.mark.asyncio
+async def test_fixture_in_a_fresh_project(meegle_fake, request):
+    assert meegle_fake.ids("story")
+    assert request.config.getini("asyncio_default_fixture_loop_scope") == "{expected}"
+"""
+
+
+def test_a_fresh_project_gets_no_loop_scope_warning(pytester: pytest.Pytester) -> None:
+    # No ini at all, as in a project that just installed meegle-async[test]; -W error turns
+    # pytest-asyncio's "asyncio_default_fixture_loop_scope is unset" warning into a failure.
+    pytester.makepyfile(test_user=FRESH_TEST.replace("{expected}", "fixture-scope"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=1)
+    assert "PytestDeprecationWarning" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_configured_loop_scope_is_kept(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        STRICT_INI,
+        FRESH_TEST.replace("{expected}", "function"),
+        "-W",
+        "error",
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_the_documented_way_to_inject_429s_without_slowing_down(pytester: pytest.Pytester) -> None:
+    from meegle_async.testing import faults, pytest_plugin
+
+    for doc in (faults.__doc__, pytest_plugin.__doc__):
+        assert doc is not None
+        assert "adaptive_limits" in doc
+        assert "False" in doc
+    result = run(
+        pytester,
+        AUTO_INI,
+        DETAILS
+        + """
+import pytest
+from meegle_async.testing import Faults
+
+@pytest.mark.meegle_fake(seed_items=20, faults=Faults(p_429=0.5), seed=5,
+                         client={"adaptive_limits": False})
+async def test_sync_retries_429(meegle_fake):
+    meegle_fake.server.faults.inject("get_work_item_details", "429", "429")
+    ids = meegle_fake.ids("story")[:2]
+    for _ in range(6):
+        assert [d["id"] for d in await details(meegle_fake, ids)] == ids
+    assert meegle_fake.server.faults.injected["429"] >= 2
+    stats = meegle_fake.client.stats().endpoints["get_work_item_details"]
+    assert stats.throttled >= 2
+""",
+    )
+    result.assert_outcomes(passed=1)

@@ -87,7 +87,8 @@ class HandlerBase:
 
     def _template(self, conf: TypeConf, body: JSON) -> int | None:
         template_id = body.get("template_id")
-        if template_id is None:
+        # The official SDK's v1 structs always send "template_id": 0: zero means absent.
+        if template_id in (None, 0, "", "0") and not isinstance(template_id, bool):
             return None
         tid = rules.to_int(template_id, "template_id")
         if not any(t["id"] == tid for t in conf.templates):

@@ -126,7 +126,8 @@ class WorkItemHandlers(HandlerBase):
         is_aborted = body.get("is_aborted")
         if not isinstance(is_aborted, bool):
             fail(rules.MISSING_PARAM, "is_aborted")
-        option = rules.opt_str(body, "reason_option")
+        # The official SDK's v1 structs always send "reason_option": "": empty means absent.
+        option = rules.opt_str(body, "reason_option") or None
         reason = rules.opt_str(body, "reason") or ""
         if is_aborted:
             if item.aborted:
