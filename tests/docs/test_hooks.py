@@ -82,6 +82,6 @@ def test_pages_left_out_of_nav_are_added_where_they_belong(tmp_path: Path) -> No
 def test_the_site_nav_lists_every_page_itself() -> None:
     # The hook is a safety net for pages merged without a nav line; the nav itself names them all.
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    listed = re.findall(r"^\s+- (?:[^:]+: )?([\w./-]+\.md)\s*$", text, flags=re.MULTILINE)
+    listed = re.findall(r"^\s+- (?:.*: )?([\w./-]+\.md)\s*$", text, flags=re.MULTILINE)
     missing = _hook("nav").add_missing_pages([*listed], ROOT / "docs")
     assert missing == []
