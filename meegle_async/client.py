@@ -16,8 +16,10 @@ from .endpoints.ai import AI
 from .endpoints.attachments import Attachments
 from .endpoints.auth import Auth
 from .endpoints.charts import Charts
+from .endpoints.comments import Comments
 from .endpoints.deliverables import Deliverables
 from .endpoints.fields import Fields
+from .endpoints.relations import Relations
 from .endpoints.resources import Resources
 from .endpoints.roles import Roles
 from .endpoints.spaces import Spaces
@@ -340,6 +342,18 @@ class MeegleClient:
         """Files on work items: upload, download (streamed), list, delete
         (``client.attachments.download(..., to="out/")``)."""
         return Attachments(self._send, transport=self._transport, options=self._options)
+
+    @cached_property
+    def comments(self) -> Comments:
+        """Comments on work items, their fields and other comments: create, list, update,
+        delete, query with replies (``client.comments.iter("space", "story", 1001)``)."""
+        return Comments(self._send)
+
+    @cached_property
+    def relations(self) -> Relations:
+        """Relations: relation definitions, space association rules and bindings, story
+        relations, search by relation (``client.relations.list_instances(...)``)."""
+        return Relations(self._send)
 
     @cached_property
     def fields(self) -> Fields:

@@ -17,8 +17,10 @@ from . import (
     ai,
     auth,
     charts,
+    comments,
     deliverables,
     files,
+    relations,
     resources,
     search,
     settings,
@@ -57,5 +59,7 @@ ENDPOINTS = Catalogue(
         *tenant.ENDPOINTS,
         *ai.ENDPOINTS,
         *auth.ENDPOINTS,
+        *comments.ENDPOINTS,
+        *relations.ENDPOINTS,
     )
 )

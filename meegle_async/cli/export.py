@@ -47,7 +47,6 @@ import io
 import json
 import os
 import shlex
-import signal
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -70,6 +69,7 @@ from .credentials import (
     client_from_args,
     missing_credentials,
 )
+from .interrupt import cancel_on_signals
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -227,6 +227,10 @@ def register(subparsers: Any) -> None:
     from .export_attachments import register_kind
 
     register_kind(kinds, common)
+
+    from . import export_more  # more kinds (comments), in their own module
+
+    export_more.register(kinds, common)
 
 
 def _project_type(parser: argparse.ArgumentParser) -> None:
@@ -641,14 +645,21 @@ def _make_job(args: argparse.Namespace) -> Job:
         job.status = args.status
         job.params["projects"], job.params["status"] = job.projects, job.status
 
-    ckpt = checkpoint_path(args.out)
-    if args.resume:
+    check_checkpoint(job, resume=args.resume, force=args.force)
+    return job
+
+
+def check_checkpoint(job: Job, *, resume: bool, force: bool) -> None:
+    """Load the checkpoint of a ``--resume`` (it must belong to the same export), or refuse to
+    overwrite an interrupted export or an existing file without ``--force``."""
+    ckpt = checkpoint_path(job.out)
+    if resume:
         try:
-            job.resume = load_checkpoint(args.out)
+            job.resume = load_checkpoint(job.out)
         except CheckpointError as exc:
             raise UsageError(str(exc)) from None
         saved = job.resume.get("params") or {}
-        if job.resume.get("kind") != kind or saved != json.loads(json.dumps(job.params)):
+        if job.resume.get("kind") != job.kind or saved != json.loads(json.dumps(job.params)):
             changed = sorted(
                 k for k in set(saved) | set(job.params) if saved.get(k) != job.params.get(k)
             )
@@ -656,15 +667,14 @@ def _make_job(args: argparse.Namespace) -> Job:
                 f"{ckpt} belongs to another export (differs in: {', '.join(changed) or 'kind'}); "
                 "resume with the same arguments, or start over with --force"
             )
-    elif not args.force:
+    elif not force:
         if ckpt.exists():
             raise UsageError(
-                f"{args.out} is an interrupted export ({ckpt} exists): add --resume to "
+                f"{job.out} is an interrupted export ({ckpt} exists): add --resume to "
                 "continue it, or --force to start over"
             )
-        if args.out.exists():
-            raise UsageError(f"{args.out} exists: choose another --out, or --force to replace it")
-    return job
+        if job.out.exists():
+            raise UsageError(f"{job.out} exists: choose another --out, or --force to replace it")
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -745,31 +755,19 @@ def _resume_command(argv: Sequence[str] | None = None) -> str:
 
 
 async def _main(job: Job, args: argparse.Namespace, progress: Progress) -> int:
-    loop = asyncio.get_running_loop()
     outcome = _Outcome()
     task = asyncio.ensure_future(_export(job, args, progress, outcome))
 
-    def on_signal() -> None:
+    def interrupted() -> None:
         outcome.interrupted = True
-        task.cancel()
-        # A second Ctrl-C stops at once, checkpoint or not.
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(sig)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, on_signal)
-    try:
-        await task
-    except asyncio.CancelledError:
-        outcome.interrupted = True
-    except _Fatal as exc:
-        outcome.error = exc.cause
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(sig)
+    with cancel_on_signals(task, interrupted):
+        try:
+            await task
+        except asyncio.CancelledError:
+            outcome.interrupted = True
+        except _Fatal as exc:
+            outcome.error = exc.cause
     return _report(job, outcome, quiet=args.quiet)
 
 
@@ -867,7 +865,11 @@ async def _export(
 
 
 async def _dispatch(job: Job, client: MeegleClient, progress: Progress, outcome: _Outcome) -> None:
-    if job.kind == "details":
+    from . import export_more
+
+    if job.kind in export_more.KINDS:
+        await export_more.run_kind(job, client, progress, outcome)
+    elif job.kind == "details":
         await _run_details(job, client, progress, outcome)
     elif job.kind == "change-log":
         await _run_change_log(job, client, progress, outcome)

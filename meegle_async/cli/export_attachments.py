@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import re
-import signal
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .credentials import MissingCredentials, client_from_args, missing_credentials
+from .interrupt import cancel_on_signals
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -188,33 +187,22 @@ def safe_name(name: str | None, uuid: str) -> str:
 
 
 async def _main(job: _Job, args: argparse.Namespace, progress: Progress) -> int:
-    loop = asyncio.get_running_loop()
     state = _State()
     task = asyncio.ensure_future(_export(job, args, progress, state))
 
-    def on_signal() -> None:
+    def interrupted() -> None:
         state.interrupted = True
-        task.cancel()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(sig)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, on_signal)
-    try:
-        await task
-    except asyncio.CancelledError:
-        state.interrupted = True
-    except _Usage as exc:
-        print(f"{_PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:
-        state.error = exc
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(sig)
+    with cancel_on_signals(task, interrupted):
+        try:
+            await task
+        except asyncio.CancelledError:
+            state.interrupted = True
+        except _Usage as exc:
+            print(f"{_PROG}: error: {exc}", file=sys.stderr)
+            return 2
+        except Exception as exc:
+            state.error = exc
     return _report(job, state)
 
 

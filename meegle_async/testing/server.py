@@ -34,9 +34,11 @@ from .files_state import MAX_FILE_BYTES, FileAnswer, parse_multipart
 from .handlers import collect_handlers
 from .handlers.ai import AIHandlers
 from .handlers.charts import ChartHandlers
+from .handlers.comments import CommentHandlers
 from .handlers.deliverables import DeliverableHandlers
 from .handlers.fields import FieldHandlers
 from .handlers.files import FileHandlers
+from .handlers.relations import RelationHandlers
 from .handlers.resources import ResourceHandlers
 from .handlers.search import SearchHandlers
 from .handlers.space_config import SpaceConfigHandlers
@@ -57,10 +59,9 @@ from .store import (
 DEFAULT_PLUGIN_ID = "MII_FAKE00000000001"
 DEFAULT_PLUGIN_SECRET = "fake-plugin-secret-0001"
 DEFAULT_QPS = 15
+#: The platform's per-endpoint limits where they differ from 15/s: the catalogue's ``qps``.
 DEFAULT_LIMITS: dict[str, int] = {
-    "batch_update_work_item_field": 1,
-    "get_batch_update_progress": 1,
-    "actual_time_update": 10,
+    entry.name: int(entry.qps) for entry in ENDPOINTS if entry.qps != DEFAULT_QPS
 }
 REFRESH_TOKEN_TTL = 14 * 24 * 3600
 #: A plugin token is handed out again only while it has more than this many seconds left (and
@@ -153,6 +154,8 @@ class FakeMeegle(
     SpaceConfigHandlers,
     FileHandlers,
     UserGroupHandlers,
+    CommentHandlers,
+    RelationHandlers,
 ):
     """An in-process fake of the Meegle OpenAPI, served over HTTP on loopback.
 
