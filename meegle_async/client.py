@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -11,6 +12,7 @@ from typing import Any, Literal
 import aiohttp
 import attrs
 
+from .catalogue import ENDPOINTS
 from .endpoints._base import EndpointGroup
 from .endpoints.ai import AI
 from .endpoints.attachments import Attachments
@@ -29,6 +31,7 @@ from .endpoints.templates import Templates
 from .endpoints.tenant import TenantAdmin
 from .endpoints.users import Users
 from .endpoints.views import Views
+from .endpoints.wbs import Wbs
 from .endpoints.work_hours import WorkHours
 from .endpoints.work_items import WorkItems
 from .endpoints.workflows import Workflows
@@ -36,6 +39,7 @@ from .errors import MeegleValidationError
 from .helpers.field_builder import metadata_cache_for
 from .helpers.lookups import lookup_cache_for
 from .models.auth import UserTokenGrant
+from .transport import checks
 from .transport.auth import (
     DEFAULT_TOKEN_INVALID_CODES,
     MemoryTokenStore,
@@ -48,9 +52,16 @@ from .transport.auth import (
 )
 from .transport.limits import DEFAULT_QPS, LimiterBackend, MemoryLimiterBackend, RateTable
 from .transport.log import setup_logging
+from .transport.options import at_least
 from .transport.response import RawResponse
 from .transport.retry import DEFAULT_RETRY_CODES, DEFAULT_THROTTLE_CODES, RetryPolicy
-from .transport.session import CallOptions, Transport, default_user_agent
+from .transport.session import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    CallOptions,
+    Transport,
+    check_deadline,
+    default_user_agent,
+)
 from .transport.stats import ClientStats, RequestHook
 from .transport.urls import DEFAULT_BASE_URL, normalize_base_url
 
@@ -93,6 +104,8 @@ class MeegleClient:
     Args:
         base_url: ``https://project.larksuite.com`` (default) or ``https://project.feishu.cn``;
             ``http://`` only for loopback hosts.
+        user_key: ``X-User-Key`` for plugin tokens; an int (as YAML and JSON configs give a
+            19-digit key) is taken as its digits.
         session: an ``aiohttp.ClientSession`` you own; the client borrows it and never closes it.
         default_qps: requests per second per token for every endpoint (15).
         rate_limits: per-endpoint rates merged over the built-in table
@@ -102,7 +115,16 @@ class MeegleClient:
             configured rates fixed.
         max_retries: retries after the first attempt for 429, 5xx, connection errors, timeouts
             and ``retry_codes`` (4, or ``retry_policy.max_retries``).
-        timeout: seconds per attempt (60), or an ``aiohttp.ClientTimeout``.
+        timeout: seconds per attempt (60), or an ``aiohttp.ClientTimeout``: every attempt, the
+            token request included, ends within it, even when the server accepts the connection
+            and then stalls. ``None``: no bound per attempt (a silent connection is still given
+            up after 300 s).
+        deadline: seconds the whole logical call may take: waiting for the limiter and the
+            concurrency cap, every attempt and the backoff between them (``None``, the default:
+            no bound beyond ``timeout`` and ``max_retries``). Past it, ``MeegleTimeoutError``
+            says where the time went. Per call: ``client.request(..., deadline=)``.
+        max_response_bytes: the largest answer body accepted, after decompression (64 MiB);
+            a larger one raises ``MeegleServerError`` without being read whole.
         max_concurrency: requests in flight at once, all endpoints together (64).
         retry_codes: err_codes retried with backoff (``{20090}``).
         throttle_codes: err_codes treated like HTTP 429.
@@ -118,6 +140,22 @@ class MeegleClient:
         on_request: called with a ``RequestEvent`` after every attempt (metrics).
         clock: the wall clock used for token expiry (``time.time``); tests pass their own.
         retry_policy: a full ``RetryPolicy`` (overrides ``max_retries`` and ``retry_codes``).
+
+    Every option is checked here (and in ``with_options``): a bad one raises
+    ``MeegleValidationError`` before anything is sent.
+
+    Event loops: a client belongs to the loop it runs on, but may move on when that loop has
+    ended. One client used from two ``asyncio.run()`` calls (a notebook, a loop per test) works:
+    on the new loop it makes a new session and fresh limiter state (each endpoint held until a
+    second after its last answer on the old loop, so the limits still hold), keeping its tokens
+    and stats. Using it from two loops *at once*, or moving a client whose session or
+    ``shared_state`` was passed in, raises ``MeegleError`` ("one client per event loop").
+
+    Close the client (``async with``, or ``await client.aclose()``): calls still in progress end
+    with ``MeegleError`` (those queued for the limiter or the concurrency cap send nothing), and
+    nothing more is sent. A client dropped unclosed while its loop runs warns with a
+    ``ResourceWarning`` naming ``MeegleClient``; when its loop ends (``asyncio.run`` returns),
+    its session is closed for it, so no socket is left behind.
     """
 
     def __init__(
@@ -126,7 +164,7 @@ class MeegleClient:
         base_url: str = DEFAULT_BASE_URL,
         plugin_id: str | None = None,
         plugin_secret: str | None = None,
-        user_key: str | None = None,
+        user_key: str | int | None = None,
         plugin_token: str | None = None,
         user_token: str | None = None,
         refresh_token: str | None = None,
@@ -149,6 +187,8 @@ class MeegleClient:
         on_request: RequestHook | None = None,
         clock: Callable[[], float] = time.time,
         retry_policy: RetryPolicy | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         setup_logging()
         base = normalize_base_url(base_url)
@@ -160,21 +200,47 @@ class MeegleClient:
             raise MeegleValidationError(
                 f"max_concurrency must be an integer >= 1, not {max_concurrency!r}"
             )
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or max_response_bytes < 1
+        ):
+            raise MeegleValidationError(
+                f"max_response_bytes must be an integer >= 1, not {max_response_bytes!r}"
+            )
         if proxy is not None:
             normalize_proxy(proxy)
+        _check_options(
+            session=session,
+            adaptive_limits=adaptive_limits,
+            trust_env=trust_env,
+            virtual_token=virtual_token,
+            on_request=on_request,
+            clock=clock,
+            retry_policy=retry_policy,
+        )
         try:
-            rates = RateTable(default_qps=default_qps, overrides=dict(rate_limits or {}))
-        except ValueError as exc:
+            rates = RateTable(
+                default_qps=_check_rate(default_qps, "default_qps"),
+                overrides=_check_rate_limits(rate_limits),
+            )
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, MeegleValidationError):
+                raise
             raise MeegleValidationError(str(exc)) from None
         state = _resolve_shared_state(shared_state, on_backend_error)
+        codes = checks.check_codes(retry_codes, "retry_codes")
+        throttle = checks.check_codes(throttle_codes, "throttle_codes")
+        token_invalid = checks.check_codes(token_invalid_codes, "token_invalid_codes")
         policy = retry_policy or RetryPolicy(
             max_retries=4 if max_retries is None else max_retries,
-            retry_codes=frozenset(retry_codes),
+            retry_codes=codes,
         )
         self._options = CallOptions.make(
             user_key=user_key,
             timeout=timeout,
             max_retries=policy.max_retries if max_retries is None else max_retries,
+            deadline=deadline,
         )
         self._transport = Transport(
             base_url=base,
@@ -188,11 +254,18 @@ class MeegleClient:
             user_agent=default_user_agent(user_agent_suffix),
             proxy=proxy,
             trust_env=trust_env,
-            throttle_codes=frozenset(throttle_codes),
-            token_invalid_codes=frozenset(token_invalid_codes),
+            throttle_codes=throttle,
+            token_invalid_codes=token_invalid,
             on_request=on_request,
             default_timeout=self._options.timeout,
+            max_response_bytes=max_response_bytes,
+            # A limiter of the client's own can be made again on a new event loop.
+            limiter_factory=(lambda: SharedState.in_memory().limiter)
+            if shared_state is None
+            else None,
         )
+        if shared_state is None:
+            self._transport.own_token_store = state.token_store
         self._transport.auth = _make_auth(
             transport=self._transport,
             store=state.token_store,
@@ -249,14 +322,16 @@ class MeegleClient:
     def with_options(
         self,
         *,
-        user_key: str | None = _UNSET,
+        user_key: str | int | None = _UNSET,
         timeout: float | aiohttp.ClientTimeout | None = _UNSET,
         max_retries: int = _UNSET,
+        deadline: float | None = _UNSET,
     ) -> MeegleClient:
         """A light copy that acts with other options and shares everything else.
 
         The copy shares the session, the token cache, the limiters and the stats of this client,
         so twenty copies make one token request and keep one rate. Closing a copy closes nothing.
+        Options are checked as in the constructor (``MeegleValidationError``).
 
         Example::
 
@@ -273,6 +348,7 @@ class MeegleClient:
             user_key=self._options.user_key if user_key is _UNSET else user_key,
             timeout=self._options.timeout if timeout is _UNSET else timeout,
             max_retries=self._options.max_retries if max_retries is _UNSET else max_retries,
+            deadline=self._options.deadline if deadline is _UNSET else deadline,
         )
         copy._is_copy = True
         return copy
@@ -374,6 +450,12 @@ class MeegleClient:
         return Users(self._send)
 
     @cached_property
+    def wbs(self) -> Wbs:
+        """WBS views and plan tables: the published view, drafts (query, patch, reset,
+        publish), WBS templates (``client.wbs.get_view("space", "story", 1001)``)."""
+        return Wbs(self._send)
+
+    @cached_property
     def views(self) -> Views:
         """Views: list them, read their items, create and change fixed and conditional views
         (``client.views.iter_items("space", view_id)``)."""
@@ -437,6 +519,8 @@ class MeegleClient:
             rate_limits=dict(rates.overrides),
             timeout=self._options.timeout,
             max_retries=self._options.max_retries,
+            deadline=self._options.deadline,
+            max_response_bytes=self._transport.max_response_bytes,
         )
 
     # -- calls -------------------------------------------------------------------------------
@@ -452,12 +536,15 @@ class MeegleClient:
         json: Any = None,
         idempotency_key: str | None = None,
         raw: bool = False,
+        deadline: float | None = None,
     ) -> Any:
         """Call any OpenAPI path with the client's auth, limits, retries and error mapping.
 
         ``endpoint_name`` names the limiter and the stats (use the spec's ``name:``); ``path`` is a
         template whose ``{placeholders}`` are filled from ``path_params``, each as one encoded
         segment. Calls other than GET carry an ``X-Idem-UUID`` (``idempotency_key`` or a new one).
+        ``deadline`` (seconds) bounds this whole call, retries and waits included (the client's
+        ``deadline`` otherwise); past it, ``MeegleTimeoutError`` says where the time went.
 
         Returns the envelope's ``data``, or a ``RawResponse`` with ``raw=True``.
 
@@ -470,6 +557,10 @@ class MeegleClient:
         """
         if not isinstance(endpoint_name, str) or not endpoint_name.strip():
             raise MeegleValidationError("endpoint_name must be a non-empty string")
+        if not isinstance(path, str):
+            raise MeegleValidationError(f"path must be a string, not {type(path).__name__}")
+        checks.check_bool(raw, "raw")
+        check_deadline(deadline)
         if not isinstance(method, str) or method.upper() not in {
             "GET",
             "POST",
@@ -488,6 +579,7 @@ class MeegleClient:
             params=params,
             json=json,
             idempotency_key=idempotency_key,
+            deadline=deadline,
         )
         return response if raw else response.data
 
@@ -502,17 +594,20 @@ class MeegleClient:
         json: Any = None,
         write: bool | None = None,
         idempotency_key: str | None = None,
+        deadline: float | None = None,
     ) -> RawResponse:
+        entry = ENDPOINTS.get(endpoint)
         return await self._transport.send(
             endpoint=endpoint,
             method=method,
             path=path,
-            options=self._options,
+            options=at_least(self._options, entry.timeout if entry is not None else None),
             path_params=path_params,
             params=params,
             json=json,
             write=write,
             idempotency_key=idempotency_key,
+            deadline=deadline,
         )
 
     # -- observability -----------------------------------------------------------------------
@@ -540,20 +635,81 @@ class MeegleClient:
         return key.get() if key is not None else None
 
     def __repr__(self) -> str:
-        auth = self._transport.auth
+        # Never raises, even on a client whose constructor failed half-way.
+        transport = self.__dict__.get("_transport")
+        options = self.__dict__.get("_options")
+        if transport is None or options is None:
+            return "<MeegleClient (not initialised)>"
+        auth = getattr(transport, "auth", None)
         kind = type(auth).__name__.replace("TokenProvider", "").lower() if auth else "none"
         return (
-            f"<MeegleClient base_url={self.base_url!r} auth={kind} "
-            f"user_key={'set' if self._options.user_key else 'unset'}"
-            f"{' closed' if self.closed else ''}>"
+            f"<MeegleClient base_url={getattr(transport, 'base_url', '?')!r} auth={kind} "
+            f"user_key={'set' if getattr(options, 'user_key', None) else 'unset'}"
+            f"{' closed' if getattr(transport, '_closed', False) else ''}>"
         )
 
 
 def normalize_proxy(proxy: str) -> str:
     """Check a proxy URL (``http://host:port``)."""
     if not isinstance(proxy, str) or "://" not in proxy:
-        raise MeegleValidationError(f"proxy must be a URL such as http://host:3128, not {proxy!r}")
+        raise MeegleValidationError("proxy must be a URL such as http://host:3128")
+    if "\\" in proxy or any(ord(c) < 0x21 or ord(c) == 0x7F for c in proxy):
+        raise MeegleValidationError(
+            "proxy must not contain spaces, backslashes or control characters"
+        )
     return proxy
+
+
+def _check_rate(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise MeegleValidationError(
+            f"{name} must be a number of requests per second, not {value!r}"
+        )
+    if not math.isfinite(value) or value <= 0:
+        raise MeegleValidationError(f"{name} must be a positive, finite rate, not {value!r}")
+    return float(value)
+
+
+def _check_rate_limits(rate_limits: object) -> dict[str, float]:
+    if rate_limits is None:
+        return {}
+    if not isinstance(rate_limits, Mapping):
+        raise MeegleValidationError(
+            f"rate_limits must map endpoint names to rates, not {type(rate_limits).__name__}"
+        )
+    out: dict[str, float] = {}
+    for name, qps in rate_limits.items():
+        if not isinstance(name, str) or not name.strip():
+            raise MeegleValidationError(f"rate_limits keys must be endpoint names, not {name!r}")
+        out[name] = _check_rate(qps, f"rate_limits[{name!r}]")
+    return out
+
+
+def _check_options(
+    *,
+    session: object,
+    adaptive_limits: object,
+    trust_env: object,
+    virtual_token: object,
+    on_request: object,
+    clock: object,
+    retry_policy: object,
+) -> None:
+    if session is not None and not isinstance(session, aiohttp.ClientSession):
+        raise MeegleValidationError(
+            f"session must be an aiohttp.ClientSession, not {type(session).__name__}"
+        )
+    checks.check_bool(adaptive_limits, "adaptive_limits")
+    checks.check_bool(trust_env, "trust_env")
+    checks.check_bool(virtual_token, "virtual_token")
+    if on_request is not None and not callable(on_request):
+        raise MeegleValidationError("on_request must be a function taking a RequestEvent")
+    if not callable(clock):
+        raise MeegleValidationError("clock must be a function returning seconds")
+    if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+        raise MeegleValidationError(
+            f"retry_policy must be a RetryPolicy, not {type(retry_policy).__name__}"
+        )
 
 
 def _resolve_shared_state(
@@ -585,9 +741,7 @@ def _resolve_shared_state(
 def _secret(value: str | None, name: str) -> Secret | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not value.strip():
-        raise MeegleValidationError(f"{name} must be a non-empty string")
-    return Secret(value.strip())
+    return Secret(checks.check_header_value(value, name).strip())
 
 
 def _make_auth(
@@ -606,8 +760,8 @@ def _make_auth(
     secret = _secret(plugin_secret, "plugin_secret")
     if (plugin_id is None) != (secret is None):
         raise MeegleValidationError("plugin_id and plugin_secret go together: pass both or neither")
-    if plugin_id is not None and (not isinstance(plugin_id, str) or not plugin_id.strip()):
-        raise MeegleValidationError("plugin_id must be a non-empty string")
+    if plugin_id is not None:
+        checks.check_header_value(plugin_id, "plugin_id")
     if virtual_token and plugin_id is None:
         raise MeegleValidationError("virtual_token=True needs plugin_id and plugin_secret")
     static = _secret(plugin_token, "plugin_token")

@@ -94,12 +94,22 @@ class MeegleTimeoutError(MeegleError, TimeoutError):
     """A request, or a helper that polls (``batch_update_and_wait``), ran out of time.
 
     ``progress`` holds what the helper had gathered so far (``None`` for a single request).
+    ``spent``, when a call's ``deadline`` passed, maps where its time went (``queued``,
+    ``token``, ``attempts``, ``backoff``) to seconds.
     """
 
-    def __init__(self, message: str, *, endpoint: str | None = None, progress: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str | None = None,
+        progress: Any = None,
+        spent: Mapping[str, float] | None = None,
+    ) -> None:
         super().__init__(message)
         self.endpoint = endpoint
         self.progress = progress
+        self.spent: Mapping[str, float] = dict(spent or {})
 
 
 class MeegleBatchUpdateError(MeegleError):

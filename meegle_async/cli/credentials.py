@@ -8,6 +8,7 @@ is missing and where to find it) before anything is sent.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,37 @@ def add_credential_flags(parser: argparse.ArgumentParser) -> None:
         help="plugin secret (MEEGLE_PLUGIN_SECRET; prefer the variable: flags show in ps)",
     )
     group.add_argument("--user-key", metavar="KEY", help="your user key (MEEGLE_USER_KEY)")
+    net = parser.add_argument_group("network")
+    net.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="seconds each attempt of a request may take, a stalled server included (60)",
+    )
+    net.add_argument(
+        "--max-retries",
+        type=_retries,
+        default=None,
+        metavar="N",
+        help="retries after a failed attempt: 429, 5xx, timeouts, lost connections (4)",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
+
+
+def _retries(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, not {text!r}")
+    return int(text)
 
 
 def missing_credentials(args: argparse.Namespace, env: Mapping[str, str]) -> list[str]:
@@ -87,6 +119,10 @@ def client_from_args(args: argparse.Namespace, **options: Any) -> MeegleClient:
             "missing credentials:\n" + "\n".join(f"  - {line}" for line in missing)
         )
     overrides: dict[str, Any] = dict(options)
+    for flag in ("timeout", "max_retries"):
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides[flag] = value
     for flag in ("base_url", "plugin_id", "plugin_secret", "user_key"):
         value = getattr(args, flag, None)
         if value:

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._text import is_digits
 from .checkpoint import (
     CheckpointError,
     ExportFiles,
@@ -268,7 +269,7 @@ def parse_time(text: str, *, end: bool = False) -> int:
         UsageError: the text is none of these.
     """
     value = text.strip()
-    if value.isdigit():
+    if is_digits(value):
         if len(value) == 13:
             return int(value)
         if len(value) == 10:
@@ -295,7 +296,7 @@ def parse_time(text: str, *, end: bool = False) -> int:
 
 
 def _parse_id(token: str, where: str) -> int:
-    if not token.isdigit() or int(token) < 1:
+    if not is_digits(token) or int(token) < 1:
         raise UsageError(f"{where}: {token!r} is not a work item id (a positive integer)")
     return int(token)
 

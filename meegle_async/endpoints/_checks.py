@@ -17,6 +17,7 @@ __all__ = [
     "check_fields",
     "check_search_group",
     "item_path",
+    "require_flag",
     "require_literal",
     "require_page_number",
     "require_text",
@@ -32,6 +33,13 @@ def require_text(value: object, name: str, *, limit: int | None = None) -> str:
         raise MeegleValidationError(
             f"{name} is {len(value)} characters long; the server takes at most {limit}"
         )
+    return value
+
+
+def require_flag(value: object, name: str) -> bool:
+    """A switch: ``True`` or ``False`` (never 0/1 or a string)."""
+    if not isinstance(value, bool):
+        raise MeegleValidationError(f"{name} must be True or False, not {value!r}")
     return value
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal
 
+from .._text import is_digits
 from ..errors import MeegleValidationError
 from ..helpers.chunking import validate_id
 from ..helpers.pagination import CursorPage, NumberedPage, iter_cursor, iter_page_numbers
@@ -209,7 +210,7 @@ class Comments(EndpointGroup):
         data = resp.data
         if isinstance(data, int) and not isinstance(data, bool):
             return data
-        if isinstance(data, str) and data.strip().isdigit():
+        if isinstance(data, str) and is_digits(data.strip()):
             return int(data)
         raise bad_answer(resp, "the new comment's id")
 

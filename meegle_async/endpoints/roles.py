@@ -1,6 +1,6 @@
 """``client.roles``: the flow roles of a work item type (who can own what).
 
-Role writes (create, update, delete) join this group as they are wrapped.
+The writes (create, update, delete) are ``RoleAdmin``'s.
 """
 
 from __future__ import annotations
@@ -10,14 +10,16 @@ import builtins
 from ..helpers.lookups import LookupCache
 from ..models.base import structure_list
 from ..models.space_config import FlowRole
-from ._base import EndpointGroup, Requester
+from ._base import Requester
 from ._checks import require_text
+from .role_admin import RoleAdmin
 
 __all__ = ["Roles"]
 
 
-class Roles(EndpointGroup):
-    """Flow roles: ``client.roles.list("space", "story")``."""
+class Roles(RoleAdmin):
+    """Flow roles: ``client.roles.list("space", "story")``; ``create``, ``update`` and
+    ``delete`` come from ``RoleAdmin``."""
 
     def __init__(self, request: Requester, *, lookups: LookupCache | None = None) -> None:
         super().__init__(request)

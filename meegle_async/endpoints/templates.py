@@ -1,6 +1,6 @@
 """``client.templates``: the process templates of a work item type.
 
-Template writes (create, update, delete) join this group as they are wrapped.
+The writes (create, update, delete, element templates) are ``TemplateAdmin``'s.
 """
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ from ..helpers.chunking import validate_id
 from ..helpers.lookups import LookupCache
 from ..models.base import structure, structure_list
 from ..models.space_config import ProcessTemplate, TemplateDetail
-from ._base import EndpointGroup, Requester
+from ._base import Requester
 from ._checks import bad_answer, require_text
+from .template_admin import TemplateAdmin
 
 __all__ = ["Templates"]
 
 
-class Templates(EndpointGroup):
-    """Process templates: ``client.templates.list("space", "story")``, ``get``."""
+class Templates(TemplateAdmin):
+    """Process templates: ``client.templates.list("space", "story")``, ``get``; the writes
+    (``create``, ``update``, ``delete``, element templates) come from ``TemplateAdmin``."""
 
     def __init__(self, request: Requester, *, lookups: LookupCache | None = None) -> None:
         super().__init__(request)

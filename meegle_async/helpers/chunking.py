@@ -30,20 +30,32 @@ R = TypeVar("R")
 K = TypeVar("K", bound=Hashable)
 
 
+#: Ids are signed 64-bit integers on the server: anything larger cannot name a work item.
+MAX_ID = 2**63 - 1
+
+
 def validate_id(value: object, *, name: str = "work_item_id") -> int:
-    """A work item id as an ``int``: ints or digit strings, positive, never a bool."""
+    """A work item id as an ``int``: ints or strings of ASCII digits, from 1 to 2**63 - 1.
+
+    Bools are refused, and so are strings that ``str.isdigit`` accepts but ``int`` does not
+    ("²") or reads differently (other scripts' digits).
+    """
     if isinstance(value, bool):
         raise MeegleValidationError(f"{name}: {value!r} is a bool, not a work item id")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         number = int(value.strip())
     else:
         raise MeegleValidationError(
-            f"{name}: {value!r} is not a work item id (an int or a string of digits)"
+            f"{name}: {value!r} is not a work item id (an int or a string of digits)"[:300]
         )
     if number <= 0:
         raise MeegleValidationError(f"{name}: {value!r} is not a positive work item id")
+    if number > MAX_ID:
+        raise MeegleValidationError(
+            f"{name}: {number} is out of range (work item ids are at most 2**63 - 1)"[:300]
+        )
     return number
 
 

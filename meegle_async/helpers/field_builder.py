@@ -49,6 +49,7 @@ from ..errors import MeegleValidationError
 from ..models.common import FieldValuePair, RoleOwner
 from ..models.fields import FieldOption, SimpleField
 from ..models.work_items import FieldConfig, OptionConfig
+from .chunking import validate_id
 from .windows import check_ms
 
 __all__ = [
@@ -455,11 +456,12 @@ def _user(value: Any, what: str) -> str:
 
 
 def _item_id(value: Any, what: str) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise MeegleValidationError(f"{what} takes work item ids (positive ints), not {value!r}")
-    return value
+    try:
+        return validate_id(value, name=what)
+    except MeegleValidationError:
+        raise MeegleValidationError(
+            f"{what} takes work item ids (positive ints up to 2**63 - 1), not {value!r}"[:300]
+        ) from None
 
 
 def _ms(value: Any, what: str) -> int:

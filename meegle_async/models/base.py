@@ -19,6 +19,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
+from .._text import is_signed_digits
 from ..errors import MeegleServerError
 
 __all__ = ["MeegleModel", "converter", "structure", "structure_list", "to_dict"]
@@ -136,7 +137,7 @@ def _strict_str(value: Any, _: type) -> str:
 def _strict_int(value: Any, _: type) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and is_signed_digits(value.strip()):
         return int(value)  # an id the server sent as a string
     if isinstance(value, float) and value.is_integer():
         return int(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import attrs
 
+from .._text import is_digits
 from .base import MeegleModel
 from .common import Pagination
 
@@ -39,7 +40,7 @@ class CompositiveResult(MeegleModel):
     @property
     def id(self) -> int | None:
         """The work item id as an int (``None`` for a view or a non-numeric id)."""
-        return int(self.ID) if self.ID is not None and self.ID.isdigit() else None
+        return int(self.ID) if self.ID is not None and is_digits(self.ID) else None
 
     @property
     def work_item_type_key(self) -> str | None:

@@ -14,6 +14,7 @@ import builtins
 
 import attrs
 
+from .._text import is_digits
 from .base import MeegleModel
 from .common import Pagination, RoleOwner
 from .work_items import WorkflowConnection
@@ -172,7 +173,7 @@ class ProcessTemplate(MeegleModel):
     def int_id(self) -> int | None:
         """The template id as an ``int`` (``None`` if absent or not digits)."""
         text = (self.template_id or "").strip()
-        return int(text) if text.isdigit() else None
+        return int(text) if is_digits(text) else None
 
 
 @attrs.define(frozen=True, kw_only=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import attrs
 
+from .._text import is_digits
 from .base import MeegleModel
 from .common import FieldValuePair, Pagination, RoleOwner, Schedule
 
@@ -19,7 +20,7 @@ def _int_or_none(value: str | None) -> int | None:
     if value is None:
         return None
     text = value.strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if is_digits(text) else None
 
 
 @attrs.define(frozen=True, kw_only=True, slots=True)

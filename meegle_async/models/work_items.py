@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from .._text import is_digits
 from ..errors import MeegleBatchUpdateError
 from .base import MeegleModel, structure_list
 from .common import FieldValuePair, RoleOwner, Schedule
@@ -60,7 +61,7 @@ def _as_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and is_digits(value.strip()):
         return int(value.strip())
     return None
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
+from .._text import is_signed_digits
+
 JSON = dict[str, Any]
 
 # Platform
@@ -192,7 +194,7 @@ def to_int(value: Any, name: str, *, code: int = INVALID_PARAM) -> int:
     """An integer from a JSON number or a decimal string (path segments are strings)."""
     if is_int(value):
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and is_signed_digits(value.strip()):
         return int(value)
     fail(code, f"{name} must be an integer")
 

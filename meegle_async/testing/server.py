@@ -43,8 +43,10 @@ from .handlers.resources import ResourceHandlers
 from .handlers.search import SearchHandlers
 from .handlers.space_config import SpaceConfigHandlers
 from .handlers.tasks import TaskHandlers
+from .handlers.template_admin import TemplateAdminHandlers
 from .handlers.tenant import TenantHandlers
 from .handlers.user_groups import UserGroupHandlers
+from .handlers.wbs import WbsHandlers
 from .handlers.work_hours import WorkHourHandlers
 from .handlers.work_item_extras import WorkItemExtraHandlers
 from .handlers.work_items import WorkItemHandlers
@@ -145,6 +147,8 @@ class FakeMeegle(
     ResourceHandlers,
     TaskHandlers,
     FieldHandlers,
+    WbsHandlers,
+    TemplateAdminHandlers,
     WorkHourHandlers,
     DeliverableHandlers,
     WorkItemExtraHandlers,

@@ -26,7 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from ..errors import MeegleAuthenticationError
+from ..errors import MeegleAuthenticationError, MeegleValidationError
 
 __all__ = [
     "DEFAULT_TOKEN_INVALID_CODES",
@@ -141,6 +141,10 @@ class MemoryTokenStore:
         async with lock:
             yield
 
+    def rebind(self) -> None:
+        """Forget the locks (bound to an event loop that has ended); the tokens stay cached."""
+        self._locks.clear()
+
 
 #: ``await fetch(path, body, headers)`` posts to a token endpoint and returns its ``data``,
 #: raising ``MeegleAuthenticationError`` for a refusal. The transport provides it.
@@ -162,6 +166,20 @@ class TokenProvider(Protocol):
     async def invalidate(self, value: str) -> bool:
         """The server refused ``value``: drop it. Returns whether a new token can be had."""
         ...
+
+
+def _server_token(value: object, endpoint: str) -> str:
+    """A token the server returned: refused when it could not be sent back in a header."""
+    if not isinstance(value, str) or not value:
+        raise MeegleAuthenticationError(
+            f"the {endpoint} endpoint answered without a token", endpoint=endpoint
+        )
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise MeegleValidationError(
+            f"the {endpoint} endpoint returned a token with control characters (CR, LF, NUL, "
+            "...): it cannot be sent in a header, so it was not used"
+        )
+    return value
 
 
 def _digest(*parts: str) -> str:
@@ -216,6 +234,15 @@ class PluginTokenProvider:
         self.identity = f"plugin-{_digest(base_url, plugin_id, str(self._type))}"
         self.store_key = self.identity
         self.fetches = 0
+        self._last: str | None = None
+
+    def secret_values(self) -> list[str]:
+        """What errors must never show: the plugin secret and the tokens this provider knows."""
+        values = [self._secret.get()]
+        values += [t for t in (self._last,) if t]
+        if self._initial is not None:
+            values.append(self._initial.get())
+        return values
 
     async def token(self) -> str:
         """The cached token, or a new one when it is missing or about to expire."""
@@ -241,11 +268,8 @@ class PluginTokenProvider:
             "type": self._type,
         }
         data = await self._fetch("/open_api/authen/plugin_token", body, {})
-        value = data.get("token")
-        if not isinstance(value, str) or not value:
-            raise MeegleAuthenticationError(
-                "the plugin token endpoint answered without a token", endpoint="plugin_token"
-            )
+        value = _server_token(data.get("token"), "plugin_token")
+        self._last = value
         stored = StoredToken(value=Secret(value), expires_at=_expires_at(data, self._clock()))
         await self._store.save(self.store_key, stored)
         return value
@@ -264,6 +288,10 @@ class StaticTokenProvider:
     def __init__(self, token: Secret) -> None:
         self._token = token
         self.identity = f"static-{token.fingerprint()}"
+
+    def secret_values(self) -> list[str]:
+        """What errors must never show: the token."""
+        return [self._token.get()]
 
     async def token(self) -> str:
         """The caller's token."""
@@ -306,6 +334,17 @@ class UserTokenProvider:
         self._initial = StoredToken(value=user_token, refresh_token=refresh_token)
         self._seeded = False
         self.refreshes = 0
+        self._seen: list[str] = []
+
+    def secret_values(self) -> list[str]:
+        """What errors must never show: the user and refresh tokens, and the plugin's secrets."""
+        values = [self._initial.value.get(), *self._seen[-4:]]
+        if self._initial.refresh_token is not None:
+            values.append(self._initial.refresh_token.get())
+        known = getattr(self._plugin, "secret_values", None)
+        if callable(known):
+            values += known()
+        return values
 
     @property
     def renewable(self) -> bool:
@@ -358,12 +397,11 @@ class UserTokenProvider:
                     body,
                     {"X-Plugin-Token": await self._plugin.token()},
                 )
-            value = data.get("token")
-            if not isinstance(value, str) or not value:
-                raise MeegleAuthenticationError(
-                    "the refresh endpoint answered without a token", endpoint="refresh_token"
-                )
+            value = _server_token(data.get("token"), "refresh_token")
+            self._seen.append(value)
             new_refresh = data.get("refresh_token")
+            if isinstance(new_refresh, str) and new_refresh:
+                self._seen.append(new_refresh)
             stored = StoredToken(
                 value=Secret(value),
                 expires_at=_expires_at(data, now),

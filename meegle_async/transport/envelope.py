@@ -74,14 +74,18 @@ def _excerpt(raw: bytes) -> str:
     return text[:_EXCERPT] + ("…" if len(text) > _EXCERPT else "")
 
 
+class _BadCode(Exception):
+    """An err_code that is not an integer (a string, a float, a bool, an object)."""
+
+
 def _as_code(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
+    """The code as an ``int`` (``None`` when absent); anything else is an answer of the wrong
+    shape, never success: ``"0"``, ``1.0``, ``true`` and ``{}`` all raise ``_BadCode``."""
+    if value is None:
         return None
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
+    raise _BadCode(f"{type(value).__name__} {str(value)[:40]!r}")
 
 
 def decode_answer(
@@ -95,10 +99,13 @@ def decode_answer(
 ) -> Decoded:
     """Return the answer's data, or raise the ``MeegleAPIError`` subclass it amounts to."""
     retry_after = parse_retry_after(headers.get("Retry-After"))
+    too_deep = False
     try:
         body: Any = json.loads(raw) if raw else None
     except ValueError:
         body = _NOT_JSON
+    except RecursionError:
+        body, too_deep = _NOT_JSON, True
     log_id = log_id_from(headers, body if isinstance(body, Mapping) else None)
     common: dict[str, Any] = {
         "log_id": log_id,
@@ -107,6 +114,8 @@ def decode_answer(
         "retry_after": retry_after,
     }
 
+    if too_deep:
+        raise MeegleServerError(f"HTTP {status} with JSON nested too deeply to decode", **common)
     if body is _NOT_JSON or not isinstance(body, Mapping):
         what = "a non-JSON answer" if body is _NOT_JSON else "an answer that is not a JSON object"
         message = f"HTTP {status} with {what}: {_excerpt(raw)!r}" if raw else f"HTTP {status}"
@@ -116,16 +125,28 @@ def decode_answer(
             raise MeegleServerError(message, **common)
         raise MeegleAPIError(message, **common)
 
+    try:
+        if token_endpoint and "err_code" not in body:
+            err = body.get("error")
+            if err is not None and not isinstance(err, Mapping):
+                raise _BadCode(f"error is {type(err).__name__}, not an object")
+            code = _as_code(err.get("code")) if isinstance(err, Mapping) else None
+        else:
+            err = None
+            code = _as_code(body.get("err_code"))
+    except _BadCode as exc:
+        raise MeegleServerError(
+            f"HTTP {status} with an error code that is not an integer ({exc}): "
+            "the answer cannot be trusted as success",
+            **common,
+        ) from None
     if token_endpoint and "err_code" not in body:
-        err = body.get("error")
-        code = _as_code(err.get("code")) if isinstance(err, Mapping) else None
         if code:
             msg = str(err.get("msg") or "") if isinstance(err, Mapping) else ""
             raise MeegleAuthenticationError(
                 msg or "token request refused", code=code, detail=err, **common
             )
     else:
-        code = _as_code(body.get("err_code"))
         if code:
             detail = body.get("err")
             detail = detail if isinstance(detail, Mapping) else {}
@@ -141,6 +162,12 @@ def decode_answer(
         raise MeegleServerError(f"HTTP {status}", **common)
     if status >= 400:
         raise MeegleAPIError(f"HTTP {status}: {_excerpt(raw)!r}", **common)
+    if not 200 <= status < 300:
+        # Redirects are not followed (a token must not be sent to another host): a 3xx, even
+        # with a JSON body that looks like success, is not the answer to this call.
+        location = headers.get("Location")
+        where = f" to {location[:200]!r}" if location else ""
+        raise MeegleServerError(f"HTTP {status} (a redirect{where}, not followed)", **common)
     return Decoded(body.get("data"), body)
 
 

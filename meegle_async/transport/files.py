@@ -31,8 +31,10 @@ import attrs
 from yarl import URL
 
 from ..errors import MeegleError, MeegleValidationError
+from .checks import check_header_value, dumps_json
+from .options import clean_query
 from .response import RawResponse
-from .session import CallOptions, Transport, _clean_query
+from .session import CallOptions, Transport
 from .urls import build_path
 
 __all__ = [
@@ -380,9 +382,7 @@ async def send_file_call(
     transport._check_open()
     url = URL(transport.base_url + build_path(path, path_params), encoded=True)
     if idempotency_key is not None:
-        if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-            raise MeegleValidationError("idempotency_key must be a non-empty string")
-        idem: str | None = idempotency_key
+        idem: str | None = check_header_value(idempotency_key, "idempotency_key")
     else:
         idem = str(uuidlib.uuid4()) if write else None
     if transport.auth is None:
@@ -404,7 +404,7 @@ async def send_file_call(
         if not upload.replayable:
             options = attrs.evolve(options, max_retries=0)
     else:
-        body = None if json is None else jsonlib.dumps(json, ensure_ascii=False).encode()
+        body = None if json is None else dumps_json(json)
     if sink is not None and not sink.replayable:
         options = attrs.evolve(options, max_retries=0)
     # A file takes as long as it takes: the client's timeout bounds each read, not the whole.
@@ -419,7 +419,7 @@ async def send_file_call(
         endpoint=endpoint,
         method=method.upper(),
         url=url,
-        query=_clean_query(params),
+        query=clean_query(params),
         body=body,
         idem=idem,
         options=options,

@@ -11,6 +11,7 @@ wins over the computed wait, up to ``max_retry_after``.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 
@@ -22,6 +23,7 @@ from ..errors import (
     MeegleError,
     MeegleRateLimitError,
     MeegleTimeoutError,
+    MeegleValidationError,
 )
 
 __all__ = ["DEFAULT_RETRY_CODES", "DEFAULT_THROTTLE_CODES", "RetryPolicy"]
@@ -54,8 +56,29 @@ class RetryPolicy:
     rng: Callable[[], float] = attrs.field(default=random.random, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
+        retries = self.max_retries
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise MeegleValidationError(f"max_retries must be an integer >= 0, not {retries!r}")
+        for name in ("backoff_base", "backoff_max", "max_retry_after"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise MeegleValidationError(f"{name} must be a finite number >= 0, not {value!r}")
+        codes: object = self.retry_codes
+        if isinstance(codes, (str, bytes)) or not isinstance(codes, (frozenset, set, list, tuple)):
+            raise MeegleValidationError(
+                f"retry_codes must be a set of integer err_codes, not {codes!r}"
+            )
+        if any(isinstance(c, bool) or not isinstance(c, int) for c in codes):
+            raise MeegleValidationError(f"retry_codes must hold integer err_codes, not {codes!r}")
+        if not isinstance(codes, frozenset):
+            object.__setattr__(self, "retry_codes", frozenset(codes))
+        if not callable(self.rng):
+            raise MeegleValidationError("rng must be a function returning a float in [0, 1)")
 
     def is_retryable(self, error: MeegleError) -> bool:
         """Whether another attempt could succeed where ``error`` failed."""

@@ -38,9 +38,20 @@ def normalize_base_url(base_url: str) -> str:
     if not isinstance(base_url, str) or not base_url.strip():
         raise MeegleValidationError("base_url must be a non-empty string")
     raw = base_url.strip()
+    if "\\" in raw or any(ord(c) < 0x21 or ord(c) == 0x7F for c in raw):
+        # Some URL parsers read a backslash as "/", others as a plain character: refuse it.
+        raise MeegleValidationError(
+            "base_url must not contain backslashes, spaces or control characters (CR, LF, ...)"
+        )
     if "://" not in raw:
         raw = "https://" + raw
     parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        raise MeegleValidationError(f"base_url has an invalid port: {base_url!r}") from None
+    if parts.username is not None or parts.password is not None:
+        raise MeegleValidationError("base_url must not carry a user name or password")
     if parts.scheme not in ("http", "https"):
         raise MeegleValidationError(f"base_url must use https:// (got scheme {parts.scheme!r})")
     if not parts.hostname:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -10,9 +11,11 @@ import pytest
 from aiohttp import web
 
 from meegle_async import (
+    ENDPOINTS,
     MeegleClient,
     MeegleInvalidParamsError,
     MeegleNotFoundError,
+    MeegleTimeoutError,
     MeegleValidationError,
 )
 from meegle_async.testing.pytest_plugin import MeegleFakeFixture
@@ -118,3 +121,22 @@ async def test_charts_count_what_the_view_holds(meegle_fake: MeegleFakeFixture) 
     await client.views.delete(P, view.view_id)
     with pytest.raises(MeegleNotFoundError):
         await client.charts.get_data(P, priority)
+
+
+async def test_chart_data_waits_past_the_client_timeout(
+    stub: Stub, client_kwargs: dict[str, Any]
+) -> None:
+    """The catalogue gives chart data a longer per-attempt timeout than the client's."""
+    assert ENDPOINTS["get_chart_data"].timeout == 180.0
+
+    async def slow(request: web.Request, rec: Recorded) -> web.Response:
+        await asyncio.sleep(0.6)
+        return ok({"chart_id": "c1"})
+
+    stub.handler = slow
+    async with MeegleClient(**client_kwargs, timeout=0.3, max_retries=0) as client:
+        data = await client.charts.get_data("space", "c1")
+        assert data.chart_id == "c1"
+        # Other endpoints keep the client's 0.3 s.
+        with pytest.raises(MeegleTimeoutError):
+            await client.charts.list("space", "v1")

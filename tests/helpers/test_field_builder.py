@@ -474,6 +474,10 @@ def test_related_work_items(meta: FieldMetadata) -> None:
     assert one(meta, "linked", [1001, "1002"]) == [1001, 1002]
     assert "work item ids" in refused(meta, {"parent_story": 0})
     assert "list of work item ids" in refused(meta, {"linked": 1001})
+    # isdigit() accepts these, int() does not (or reads another script); 2**63 is out of range.
+    for bad in ("²", "１２", 2**63, True):
+        assert "work item ids" in refused(meta, {"parent_story": bad})
+        assert "work item ids" in refused(meta, {"linked": [1001, bad]})
 
 
 def test_other_types_are_sent_as_given(meta: FieldMetadata) -> None:

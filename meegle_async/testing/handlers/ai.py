@@ -14,6 +14,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..._text import is_digits
 from .. import rules
 from ..context import Ctx
 from ..rules import JSON, fail
@@ -129,7 +130,7 @@ class AIHandlers(HandlerBase):
     def _ai_task(self, body: JSON) -> tuple[WorkItem, str]:
         task = rules.opt_str(body, "ai_task_id") or ""
         parts = task.split("_", 2)
-        if len(parts) != 3 or parts[0] != "ai" or not parts[1].isdigit():
+        if len(parts) != 3 or parts[0] != "ai" or not is_digits(parts[1]):
             fail(rules.DATA_NOT_FOUND, f"AI task {task} does not exist")
         item = self.store.items.get(int(parts[1]))
         if item is None or item.deleted:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._text import is_digits
 from .. import rules
 from ..comments_state import StoredComment, comment_state
 from ..context import Ctx, Paged
@@ -230,7 +231,7 @@ class CommentHandlers(HandlerBase):
         if direction == "DESC":
             found.reverse()
         if cursor:
-            if not isinstance(cursor, str) or not cursor.isdigit():
+            if not isinstance(cursor, str) or not is_digits(cursor):
                 fail(rules.INVALID_PARAM, f"cursor {cursor!r} is not valid")
             after = int(cursor)
             found = [c for c in found if (c.id > after if direction == "ASC" else c.id < after)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..._text import is_digits
 from .. import rules
 from ..context import Ctx, Paged
 from ..files_state import (
@@ -78,7 +79,7 @@ class FileHandlers(HandlerBase):
         fconf = self._file_field(conf, form)
         part = _form_file(form)
         index = form.get("index")
-        if index is not None and not str(index).isdigit():
+        if index is not None and not is_digits(str(index)):
             fail(rules.INVALID_PARAM, "index must be a non-negative integer")
         old = list(item.values.get(fconf.key) or [])
         if len(old) >= MAX_FILES_PER_FIELD:

@@ -14,6 +14,7 @@ from ..store import Space, TypeConf
 from ..workflow_state import workflow_state
 from . import handles
 from ._base import HandlerBase
+from .template_admin import ROLE_KEYS, apply_template_changes
 
 NO_ADMIN_PERMISSION = 10005
 PAGE_SIZE_LIMIT = 20002
@@ -186,6 +187,8 @@ class SpaceConfigHandlers(HandlerBase):
                 "is_required": 2,
                 "role_alias": r["id"],
                 "lock_scope": [],
+                # What create_flow_role / update_flow_role set wins over the defaults above.
+                **{k: r[k] for k in ROLE_KEYS if k in r},
             }
             for i, r in enumerate(conf.roles)
         ]
@@ -199,7 +202,7 @@ class SpaceConfigHandlers(HandlerBase):
                 "template_id": str(t["id"]),
                 "template_name": t["name"],
                 "is_disabled": 0,
-                "version": 1,
+                "version": t.get("version", 1),
                 "unique_key": f"tpl_{t['id']}",
                 "template_key": f"{conf.key}_template_{t['id']}",
             }
@@ -254,12 +257,14 @@ class SpaceConfigHandlers(HandlerBase):
             else []
         )
         return {
-            "workflow_confs": workflow_confs,
-            "state_flow_confs": state_flow_confs,
+            "workflow_confs": apply_template_changes(template, "workflow_confs", workflow_confs),
+            "state_flow_confs": apply_template_changes(
+                template, "state_flow_confs", state_flow_confs
+            ),
             "connections": state.connections(conf),
             "template_id": tid,
             "template_name": template["name"],
-            "version": 1,
+            "version": template.get("version", 1),
             "is_disabled": 0,
             "work_item_type_key": conf.key,
         }
