@@ -33,6 +33,7 @@ from .errors import (
     MeegleRateLimitError,
     MeegleRequirementsMissingError,
     MeegleServerError,
+    MeegleSpaceNotFoundError,
     MeegleStateConflictError,
     MeegleTimeoutError,
     MeegleTooManyResultsError,
@@ -116,6 +117,7 @@ from .models.wbs import (
     WbsTemplate,
     WbsView,
 )
+from .raw import RawIterator, RawResult, capture_raw_responses
 from .transport import (
     ClientStats,
     EndpointStats,
@@ -174,6 +176,7 @@ __all__ = [
     "MeegleRateLimitError",
     "MeegleRequirementsMissingError",
     "MeegleServerError",
+    "MeegleSpaceNotFoundError",
     "MeegleStateConflictError",
     "MeegleTimeoutError",
     "MeegleTooManyResultsError",
@@ -185,7 +188,9 @@ __all__ = [
     "PollSchedule",
     "ProcessTemplate",
     "ProjectRelationRules",
+    "RawIterator",
     "RawResponse",
+    "RawResult",
     "RelationBindInstance",
     "RelationInstance",
     "RelationRule",
@@ -234,5 +239,6 @@ __all__ = [
     "WorkflowConfInfo",
     "__version__",
     "build_field_value_pairs",
+    "capture_raw_responses",
     "to_dict",
 ]

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import aiohttp
 import attrs
@@ -39,6 +39,7 @@ from .errors import MeegleValidationError
 from .helpers.field_builder import metadata_cache_for
 from .helpers.lookups import lookup_cache_for
 from .models.auth import UserTokenGrant
+from .raw import WithRawResponse, record_raw_response
 from .transport import checks
 from .transport.auth import (
     DEFAULT_TOKEN_INVALID_CODES,
@@ -523,7 +524,65 @@ class MeegleClient:
             max_response_bytes=self._transport.max_response_bytes,
         )
 
+    @property
+    def with_raw_response(self) -> WithRawResponse:
+        """Every method of every group, returning its result with the raw answers.
+
+        ``await client.with_raw_response.work_items.get_details(...)`` gives a ``RawResult``:
+        ``parsed`` (the usual result) and ``responses`` (status, headers, log id, attempts of
+        each request the call made); ``iter_*`` helpers give a ``RawIterator``. See
+        ``meegle_async.raw``.
+
+        Example::
+
+            raw = await client.with_raw_response.work_items.get_details("space", "story", [101])
+            print(raw.parsed[0].name, raw.status, raw.log_id, raw.attempts)
+        """
+        return WithRawResponse(self)
+
     # -- calls -------------------------------------------------------------------------------
+
+    @overload
+    async def request(
+        self,
+        endpoint_name: str,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, object] | None = ...,
+        params: Mapping[str, Any] | None = ...,
+        json: Any = ...,
+        idempotency_key: str | None = ...,
+        raw: Literal[False] = ...,
+    ) -> Any: ...
+
+    @overload
+    async def request(
+        self,
+        endpoint_name: str,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, object] | None = ...,
+        params: Mapping[str, Any] | None = ...,
+        json: Any = ...,
+        idempotency_key: str | None = ...,
+        raw: Literal[True],
+    ) -> RawResponse: ...
+
+    @overload
+    async def request(
+        self,
+        endpoint_name: str,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, object] | None = ...,
+        params: Mapping[str, Any] | None = ...,
+        json: Any = ...,
+        idempotency_key: str | None = ...,
+        raw: bool,
+    ) -> Any: ...
 
     async def request(
         self,
@@ -597,7 +656,7 @@ class MeegleClient:
         deadline: float | None = None,
     ) -> RawResponse:
         entry = ENDPOINTS.get(endpoint)
-        return await self._transport.send(
+        response = await self._transport.send(
             endpoint=endpoint,
             method=method,
             path=path,
@@ -609,6 +668,8 @@ class MeegleClient:
             idempotency_key=idempotency_key,
             deadline=deadline,
         )
+        record_raw_response(response)  # to with_raw_response / capture_raw_responses, if active
+        return response
 
     # -- observability -----------------------------------------------------------------------
 

@@ -14,7 +14,9 @@ The tree::
         ├── MeegleAuthenticationError      token invalid/expired, bad credentials, unknown user
         ├── MeeglePermissionError          the token or user may not do this
         ├── MeegleNotFoundError            space, type, item, node, task or field is missing
+        │   └── MeegleSpaceNotFoundError   no such space (1000052062); also an invalid-params error
         ├── MeegleInvalidParamsError       the server refused the parameters
+        │   ├── MeegleSpaceNotFoundError   (the same class: it inherits both)
         │   └── MeegleTooManyResultsError  a search matched more than the API pages (20094)
         ├── MeegleStateConflictError       the item's state forbids it (terminated, done, ...)
         ├── MeegleRateLimitError           throttled (HTTP 429 or a throttling err_code)
@@ -50,6 +52,7 @@ __all__ = [
     "MeegleRateLimitError",
     "MeegleRequirementsMissingError",
     "MeegleServerError",
+    "MeegleSpaceNotFoundError",
     "MeegleStateConflictError",
     "MeegleTimeoutError",
     "MeegleTooManyResultsError",
@@ -312,6 +315,23 @@ class MeegleInvalidParamsError(MeegleAPIError):
     """The server refused the request's parameters; ``message`` says which."""
 
 
+class MeegleSpaceNotFoundError(MeegleNotFoundError, MeegleInvalidParamsError):
+    """No space has this ``project_key`` or ``simple_name`` (1000052062, "project key is
+    wrong"; 1000052063 on user search).
+
+    A not-found error first, as users expect of an unknown space; it is also a
+    ``MeegleInvalidParamsError`` (what 1000052062 raised before), so code that catches either
+    keeps working.
+
+    Example::
+
+        try:
+            await client.work_items.get_details("no_such_space", "story", [1])
+        except MeegleNotFoundError as err:  # MeegleSpaceNotFoundError
+            print(err.code)  # 1000052062
+    """
+
+
 class MeegleTooManyResultsError(MeegleInvalidParamsError):
     """A search matched more results than the API pages through (subtask search: 5000, 20094).
 
@@ -406,7 +426,7 @@ _CODES: dict[int, tuple[type[MeegleAPIError], str]] = {
     1000051468: (_INVALID, "Field alias repeated"),
     1000051469: (_CONFLICT, "Invalid update version (field being concurrently updated)"),
     1000051750: (_INVALID, "Field name has been used"),
-    1000052062: (_INVALID, "Project key is wrong (invalid project_key)"),
+    1000052062: (MeegleSpaceNotFoundError, "Project key is wrong (no such space)"),
     1000053507: (_INVALID, "Work item has not enabled resource library"),
     1000053593: (_INVALID, "NonresourceFieldsRolesUnsupported (not resource fields)"),
     1000053603: (_INVALID, "Field name length exceeded (max 255 characters)"),
@@ -418,6 +438,7 @@ _CODES: dict[int, tuple[type[MeegleAPIError], str]] = {
 _KIND_CLASSES: Mapping[str, type[MeegleAPIError]] = {
     **ERROR_KINDS,
     "too_many_results": MeegleTooManyResultsError,
+    "space_not_found": MeegleSpaceNotFoundError,
 }
 _ENDPOINT_CODES: dict[tuple[str, int], tuple[type[MeegleAPIError], str]] = {
     (entry.name, code): (_KIND_CLASSES[kind], description)

@@ -19,6 +19,7 @@ ERROR_KIND_NAMES = frozenset(
         "not_found",
         "invalid_params",
         "too_many_results",
+        "space_not_found",
         "state_conflict",
         "rate_limited",
         "server_error",

@@ -85,7 +85,7 @@ ENDPOINTS = (
         summary="Users whose name or email contains a word.",
         errors={
             30006: ("not_found", "User in X-User-Key not found"),
-            1000052063: ("not_found", "Project does not exist"),
+            1000052063: ("space_not_found", "Project does not exist"),
         },
     ),
 )

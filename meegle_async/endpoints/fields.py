@@ -8,6 +8,7 @@ from typing import Any
 from ..errors import MeegleServerError, MeegleValidationError
 from ..models.base import structure_list
 from ..models.common import input_json, input_json_list
+from ..models.enums import CustomFieldType, ZeroOrOne
 from ..models.fields import FieldOption, OptionUpdate, SimpleField, TeamOption
 from ._checks import require_text, require_text_list
 from .field_options import FieldOptions
@@ -216,9 +217,9 @@ class Fields(FieldOptions):
         work_item_type_key: str,
         *,
         field_name: str,
-        field_type_key: str,
+        field_type_key: CustomFieldType,
         field_alias: str | None = None,
-        value_type: int | None = None,
+        value_type: ZeroOrOne | None = None,
         field_value: Sequence[FieldOption | Mapping[str, Any]] | Mapping[str, Any] | None = None,
         reference_work_item_type_key: str | None = None,
         reference_field_key: str | None = None,

@@ -21,7 +21,7 @@ from ..helpers.pagination import NumberedPage, iter_page_numbers
 from ..models.base import structure_list
 from ..models.files import DownloadedFile, FileComment
 from ..transport.files import DownloadSink, FileInput, Progress, Upload, send_file_call
-from ..transport.response import RawResponse
+from ..transport.response import RawResponse, record_raw_response
 from ..transport.session import CallOptions, Transport
 from ._base import EndpointGroup, Requester
 from ._checks import bad_answer, require_page_number, require_text
@@ -54,7 +54,7 @@ class FileGroupBase(EndpointGroup):
 
     async def _file_call(self, name: str, **kwargs: Any) -> RawResponse:
         entry = ENDPOINTS[name]
-        return await send_file_call(
+        response = await send_file_call(
             self._transport,
             self._options,
             endpoint=entry.name,
@@ -63,6 +63,8 @@ class FileGroupBase(EndpointGroup):
             write=entry.write,
             **kwargs,
         )
+        record_raw_response(response)  # to with_raw_response / capture_raw_responses, if active
+        return response
 
 
 class FileStreams(FileGroupBase):

@@ -10,6 +10,7 @@ from ..errors import MeegleValidationError
 from ..helpers.chunking import gather_chunks, unique_ids
 from ..helpers.lookups import LookupCache
 from ..models.base import structure, structure_list
+from ..models.enums import SpaceOrder
 from ..models.space_config import WorkItemTypeInfo
 from ..models.spaces import Space, WorkItemType
 from ._base import EndpointGroup, Requester
@@ -51,7 +52,7 @@ class Spaces(EndpointGroup):
         return self._user_key if user_key is None else require_text(user_key, "user_key")
 
     async def list(
-        self, *, user_key: str | None = None, order: Iterable[str] | None = None
+        self, *, user_key: str | None = None, order: SpaceOrder | Iterable[SpaceOrder] | None = None
     ) -> list[str]:
         """The project keys of the spaces the user can see where the plugin is installed.
 

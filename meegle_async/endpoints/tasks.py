@@ -16,6 +16,7 @@ from ..helpers.splitting import (
 )
 from ..models.base import structure, structure_list
 from ..models.common import FieldValuePair, RoleOwner, Schedule, input_json, input_json_list
+from ..models.enums import SubtaskAction
 from ..models.tasks import NodeTask, TaskSearchItem, TaskSearchPage
 from ..transport.response import RawResponse
 from ._base import EndpointGroup
@@ -500,7 +501,7 @@ class Tasks(EndpointGroup):
         *,
         node_id: str,
         task_id: int | str,
-        action: str,
+        action: SubtaskAction,
         assignee: Sequence[str] | None = None,
         role_assignee: Sequence[RoleOwner | Mapping[str, Any]] | None = None,
         schedules: Sequence[Schedule | Mapping[str, Any]] | None = None,

@@ -64,7 +64,11 @@ def _features(features: Mapping[str, str] | None) -> dict[str, str] | None:
 
 
 def _result_page(resp: RawResponse) -> SearchResultPage:
-    """Decode an answer whose ``data`` is a JSON string of items (or, tolerated, a list)."""
+    """Decode an answer whose ``data`` is a JSON string of items (or, tolerated, a list).
+
+    The spec and the official Go SDK also name a top-level ``datas`` list of work items (the
+    "new model", ``id`` for ``work_item_id``): it is read when ``data`` holds no items.
+    """
     data: Any = resp.data
     if isinstance(data, str):
         try:
@@ -73,6 +77,16 @@ def _result_page(resp: RawResponse) -> SearchResultPage:
             raise bad_answer(resp, "data is not a JSON list of items") from None
     if isinstance(data, Mapping):
         data = data.get("datas") or data.get("data") or []
+    if not data and resp.envelope.get("datas") is not None:
+        datas = resp.envelope["datas"]
+        if not isinstance(datas, list):
+            raise bad_answer(resp, "datas is not a list of items")
+        data = [
+            {"work_item_id": d.get("id"), **d}
+            if isinstance(d, Mapping) and "work_item_id" not in d
+            else d
+            for d in datas
+        ]
     if data is None:
         data = []
     if not isinstance(data, list):

@@ -5,19 +5,20 @@
 method checks its input the way the official SDK types and the platform's rules allow, sends one
 request and returns a ``WorkItemPage``; each ``iter_*`` helper walks every page to the end and,
 where the server refuses a query as too broad (more than 5000 results, err_code 20094), splits the
-``created_at`` range with the same splitter as ``tasks.iter_search``. Field names and limits:
-``docs/spec-discovery.md``.
+``created_at`` range with the same splitter as ``tasks.iter_search`` (the walks live in
+``_search_walks``). Option labels in ``search_by_params`` conditions become option ids
+(``helpers.search_labels``). Field names and limits: ``docs/spec-discovery.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from ..errors import MeegleValidationError
+from ..errors import MeegleAPIError, MeegleValidationError
 from ..helpers.chunking import MAX_IDS_PER_REQUEST, validate_id, validate_ids
-from ..helpers.pagination import NumberedPage, iter_page_numbers
-from ..helpers.splitting import MIN_TIMESTAMP_MS, check_time_range, iter_created_at_windows, now_ms
+from ..helpers.search_labels import has_label_candidates, resolve_search_labels
+from ..helpers.splitting import check_time_range
 from ..models.base import structure
 from ..models.common import SearchGroup, input_json
 from ..models.search import SearchUser, WorkItemPage
@@ -30,6 +31,10 @@ from ._checks import (
     require_text,
     require_text_list,
 )
+from ._search_walks import _created_windows, _split_walk, _walk_pages, _within_created_at
+
+if TYPE_CHECKING:
+    from ..helpers.field_builder import FieldMetadata
 
 __all__ = [
     "FILTER_MAX_PAGE_SIZE",
@@ -155,47 +160,6 @@ def _common_filters(
         body["expand"] = input_json(expand, Expand, name="expand")
 
 
-def _item_key(item: WorkItem) -> Hashable:
-    # Without an id (a ``fields`` selection can leave it out) an item equals nothing else.
-    return item.id if item.id is not None else object()
-
-
-def _window_range(created_at: Any) -> tuple[int, int, tuple[int, int | None] | None]:
-    """The closed creation range a split walk covers, and the range as the caller gave it."""
-    if created_at is None:
-        return MIN_TIMESTAMP_MS, now_ms(), None
-    lo, end = check_time_range(created_at, name="created_at")
-    hi = now_ms() if end is None else end
-    if hi < lo:
-        raise MeegleValidationError(f"created_at: start {lo} is in the future")
-    return lo, hi, (lo, end)
-
-
-def _split_walk(
-    walk: Callable[[tuple[int, int | None] | None], AsyncIterator[WorkItem]],
-    created_at: Any,
-    what: str,
-) -> AsyncIterator[WorkItem]:
-    """Walk the query as the caller gave it; split its creation range if the server refuses it.
-
-    The first walk sends the caller's ``created_at`` unchanged (or none); only when the server
-    answers 20094 is the range ``[start or MIN_TIMESTAMP_MS, end or now]`` halved into windows
-    that do not overlap, each sent as an explicit range, so a query under the cap costs nothing
-    extra and a refused one still returns every item once.
-    """
-    lo, hi, given = _window_range(created_at)
-    first = True
-
-    def fetch_window(start: int, end: int) -> AsyncIterator[WorkItem]:
-        nonlocal first
-        if first:
-            first = False
-            return walk(given)
-        return walk((start, end))
-
-    return iter_created_at_windows(fetch_window, lo, hi, key=_item_key, what=what)
-
-
 class WorkItemSearch(EndpointGroup):
     """Filters and searches over work items; part of ``client.work_items``.
 
@@ -204,6 +168,12 @@ class WorkItemSearch(EndpointGroup):
     ``iter_*`` helper that returns every match. Results are ``WorkItem`` objects, the same model
     as ``get_details``. Terminated (aborted) work items are not returned by the filters.
     """
+
+    if TYPE_CHECKING:
+        # Provided by ``WorkItems`` (the group this mixin is part of).
+        async def get_field_metadata(
+            self, project_key: str, work_item_type_key: str
+        ) -> FieldMetadata: ...
 
     # -- one page --------------------------------------------------------------------------------
 
@@ -304,6 +274,7 @@ class WorkItemSearch(EndpointGroup):
         expand: Expand | Mapping[str, Any] | None = None,
         page_num: int | None = None,
         page_size: int | None = None,
+        resolve_labels: bool = True,
     ) -> WorkItemPage:
         """Work items of one space and type matching an AND/OR condition tree: one page.
 
@@ -317,18 +288,26 @@ class WorkItemSearch(EndpointGroup):
             work_item_type_key: the one type to search.
             search_group: a ``SearchGroup`` (or dict): ``conjunction`` ``"AND"``/``"OR"``,
                 ``search_params`` of ``{param_key, operator, value}``, nested ``search_groups``;
-                at most 50 conditions in all.
+                at most 50 conditions in all. Values of option fields may be option labels
+                (``"P0"``) as well as ids (see ``resolve_labels``).
             fields: fields to return (``["name", "priority"]``) or to leave out
                 (``["-description"]``), not both.
             expand: an ``Expand`` (or dict) asking for more data per item.
             page_num: page, from 1 (server default 1).
             page_size: items per page, at most 50 (server default 10).
+            resolve_labels: turn option labels in conditions on option fields into the option
+                ids the server compares (it matches nothing on a label, silently), from the
+                type's cached field metadata (``get_field_metadata``: one extra request per type
+                every ``field_metadata.ttl`` seconds, and only when a condition could hold a
+                label). Ids are sent unchanged; a value that is neither is refused. ``False``
+                sends the values as given.
 
         Returns:
             A ``WorkItemPage``: ``items`` and ``pagination``.
 
         Raises:
-            MeegleValidationError: bad input; nothing was sent.
+            MeegleValidationError: bad input, or an option value that is neither an id nor a
+                label of its field (the closest labels suggested); nothing was sent.
             MeegleTooManyResultsError: more than 5000 matches (20094).
             MeegleInvalidParamsError: a condition the server refuses (20063 operator, 20068
                 param key, 20069 value, 20072 conjunction).
@@ -339,7 +318,7 @@ class WorkItemSearch(EndpointGroup):
             group = SearchGroup(
                 conjunction="AND",
                 search_params=[
-                    SearchParam(param_key="priority", operator="HAS ANY OF", value=["opt_p0"]),
+                    SearchParam(param_key="priority", operator="HAS ANY OF", value=["P0"]),
                 ],
             )
             page = await client.work_items.search_by_params("space", "story", group)
@@ -353,6 +332,8 @@ class WorkItemSearch(EndpointGroup):
             body["page_size"] = require_page_number(
                 page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE
             )
+        if resolve_labels:  # after every other check: it may send a metadata request
+            body["search_group"] = await self._resolve_labels(path, group)
         return await self._search_page(path, body)
 
     async def filter_across_projects(
@@ -536,6 +517,7 @@ class WorkItemSearch(EndpointGroup):
         expand: Expand | Mapping[str, Any] | None = None,
         created_at: Any = None,
         page_size: int = SEARCH_MAX_PAGE_SIZE,
+        resolve_labels: bool = True,
     ) -> AsyncIterator[WorkItem]:
         """Every work item matching a condition tree, page after page, past the 5000 cap.
 
@@ -552,8 +534,8 @@ class WorkItemSearch(EndpointGroup):
         even before ``total``: it never makes the walk go on).
 
         Args:
-            project_key, work_item_type_key, search_group, fields, expand: as
-                ``search_by_params``.
+            project_key, work_item_type_key, search_group, fields, expand, resolve_labels: as
+                ``search_by_params`` (labels are resolved once, before the first page).
             created_at: limits the search to this creation range (``{"start": ms, "end": ms}``,
                 ``end`` optional), sent as the two conditions above.
             page_size: items per request (default and maximum 50).
@@ -586,6 +568,9 @@ class WorkItemSearch(EndpointGroup):
                 f"search_group holds {count} conditions; with created_at's two the API's limit "
                 f"of {SEARCH_MAX_CONDITIONS} is passed: simplify it or leave created_at out"
             )
+        if resolve_labels:
+            group = await self._resolve_labels(path, group)
+            body["search_group"] = group
 
         def send(page_body: Mapping[str, Any]) -> Awaitable[WorkItemPage]:
             return self._search_page(path, page_body)
@@ -781,6 +766,22 @@ class WorkItemSearch(EndpointGroup):
             body["tenant_group_id"] = validate_id(tenant_group_id, name="tenant_group_id")
         return body
 
+    async def _resolve_labels(
+        self, path: Mapping[str, str], group: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``group`` with option labels made ids (``helpers.search_labels``), from the type's
+        cached metadata; as given when no condition could hold a label or the metadata cannot
+        be read (the search then reports its own errors)."""
+        if not has_label_candidates(group):
+            return group
+        try:
+            metadata = await self.get_field_metadata(
+                path["project_key"], path["work_item_type_key"]
+            )
+        except MeegleAPIError:
+            return group
+        return resolve_search_labels(group, metadata)
+
     async def _filter_page(self, project_key: str, body: Mapping[str, Any]) -> WorkItemPage:
         resp = await self._request(
             _FILTER,
@@ -837,47 +838,3 @@ def _search_body(
     if expand is not None:
         body["expand"] = input_json(expand, Expand, name="expand")
     return body
-
-
-def _within_created_at(group: dict[str, Any], start: int, end: int | None) -> dict[str, Any]:
-    """``group`` AND ``start <= created_at <= end``, as one condition tree."""
-    params: list[dict[str, Any]] = [{"param_key": "created_at", "operator": ">=", "value": start}]
-    if end is not None:
-        params.append({"param_key": "created_at", "operator": "<=", "value": end})
-    return {"conjunction": "AND", "search_params": params, "search_groups": [group]}
-
-
-def _walk_pages(
-    send: Callable[[Mapping[str, Any]], Awaitable[WorkItemPage]],
-    body: Mapping[str, Any],
-    size: int,
-    what: str,
-) -> AsyncIterator[WorkItem]:
-    """Every page of one query, from page 1, following a server that caps ``page_size``."""
-
-    async def fetch(page_num: int) -> NumberedPage[WorkItem]:
-        page = await send({**body, "page_num": page_num, "page_size": size})
-        pagination = page.pagination
-        return NumberedPage(
-            page.items or [], pagination.page_num if pagination is not None else None, page.total
-        )
-
-    return iter_page_numbers(fetch, page_size=size, key=_item_key, what=what, infer_page_size=True)
-
-
-def _created_windows(
-    send: Callable[[Mapping[str, Any]], Awaitable[WorkItemPage]],
-    body: Mapping[str, Any],
-    size: int,
-    what: str,
-) -> Callable[[tuple[int, int | None] | None], AsyncIterator[WorkItem]]:
-    """A walk of ``body`` restricted to a creation window, sent as its ``created_at`` field."""
-
-    def walk(window: tuple[int, int | None] | None) -> AsyncIterator[WorkItem]:
-        if window is None:
-            return _walk_pages(send, body, size, what)
-        start, end = window
-        interval = {"start": start} if end is None else {"start": start, "end": end}
-        return _walk_pages(send, {**body, "created_at": interval}, size, what)
-
-    return walk

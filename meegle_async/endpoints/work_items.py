@@ -39,6 +39,17 @@ from ..helpers.polling import PollSchedule, TaskPoller
 from ..helpers.windows import DAY_MS, check_ms, fixed_windows
 from ..models.base import structure, structure_list
 from ..models.common import FieldValuePair, input_json, input_json_list
+from ..models.enums import (
+    AbortReason,
+    CompoundAction,
+    OperationType,
+    OperatorType,
+    OpRecordModule,
+    ResumeReason,
+    SourceType,
+    UpdateMode,
+    ZeroOrOne,
+)
 from ..models.work_items import (
     BatchUpdateProgress,
     BatchUpdateResult,
@@ -499,7 +510,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         name: str | None = None,
         template_id: int | None = None,
         field_value_pairs: Iterable[FieldValuePair | Mapping[str, Any]] | None = None,
-        required_mode: int | None = None,
+        required_mode: ZeroOrOne | None = None,
         idempotency_key: str | None = None,
         fields: Mapping[str, Any] | None = None,
     ) -> int:
@@ -677,7 +688,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         work_item_type_key: str,
         work_item_id: int | str,
         *,
-        reason_option: str,
+        reason_option: AbortReason,
         reason: str | None = None,
         idempotency_key: str | None = None,
     ) -> None:
@@ -714,7 +725,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         work_item_type_key: str,
         work_item_id: int | str,
         *,
-        reason_option: str,
+        reason_option: ResumeReason,
         reason: str | None = None,
         idempotency_key: str | None = None,
     ) -> None:
@@ -824,7 +835,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         project_key: str,
         work_item_id: int | str,
         *,
-        action: str,
+        action: CompoundAction,
         field_key: str | None = None,
         field_alias: str | None = None,
         group_uuid: str | None = None,
@@ -910,7 +921,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         work_item_ids: Iterable[int | str],
         *,
         field_key: str | None = None,
-        update_mode: str,
+        update_mode: UpdateMode,
         after_field_value: Any = None,
         before_field_value: Any = None,
         idempotency_key: str | None = None,
@@ -1151,7 +1162,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         work_item_ids: Iterable[int | str],
         *,
         field_key: str | None = None,
-        update_mode: str,
+        update_mode: UpdateMode,
         after_field_value: Any = None,
         before_field_value: Any = None,
         idempotency_key: str | None = None,
@@ -1260,13 +1271,13 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         start_from: str | None = None,
         page_size: int | None = None,
         operator: str | Iterable[str] | None = None,
-        operator_type: str | Iterable[str] | None = None,
-        source_type: str | Iterable[str] | None = None,
+        operator_type: OperatorType | Iterable[OperatorType] | None = None,
+        source_type: SourceType | Iterable[SourceType] | None = None,
         source: str | Iterable[str] | None = None,
-        operation_type: str | Iterable[str] | None = None,
+        operation_type: OperationType | Iterable[OperationType] | None = None,
         start: int | None = None,
         end: int | None = None,
-        op_record_module: str | Iterable[str] | None = None,
+        op_record_module: OpRecordModule | Iterable[OpRecordModule] | None = None,
     ) -> ChangeLogPage:
         """One page of the change log of up to 50 work items.
 
@@ -1331,13 +1342,13 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         *,
         page_size: int | None = None,
         operator: str | Iterable[str] | None = None,
-        operator_type: str | Iterable[str] | None = None,
-        source_type: str | Iterable[str] | None = None,
+        operator_type: OperatorType | Iterable[OperatorType] | None = None,
+        source_type: SourceType | Iterable[SourceType] | None = None,
         source: str | Iterable[str] | None = None,
-        operation_type: str | Iterable[str] | None = None,
+        operation_type: OperationType | Iterable[OperationType] | None = None,
         start: int | None = None,
         end: int | None = None,
-        op_record_module: str | Iterable[str] | None = None,
+        op_record_module: OpRecordModule | Iterable[OpRecordModule] | None = None,
     ) -> AsyncIterator[OpRecord]:
         """Every change-log record of any number of work items, over any time range.
 

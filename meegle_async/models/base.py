@@ -7,13 +7,15 @@ server sent as ``null`` comes back as ``null``, and a key it did not send stays 
 built by hand omits the fields left at ``None``.
 
 Types mirror the wire: a subtask id the server sends as a string is a ``str`` here, and typed
-accessors (``int_id``, ...) convert where users want another type.
+accessors (``int_id``, ...) convert where users want another type. An attribute typed with a
+``Literal`` of strings (``SearchParam.operator``) is a closed set for type checkers only: at run
+time any string is kept, since the server may send values this version does not list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast, get_args, get_origin
 
 import attrs
 import cattrs
@@ -167,6 +169,14 @@ converter.register_structure_hook(str, _strict_str)
 converter.register_structure_hook(int, _strict_int)
 converter.register_structure_hook(float, _strict_float)
 converter.register_structure_hook(bool, _strict_bool)
+
+
+def _is_str_literal(cls: Any) -> bool:
+    return get_origin(cls) is Literal and all(isinstance(a, str) for a in get_args(cls))
+
+
+# A Literal of strings types what we send; what the server sends may be newer: keep any string.
+converter.register_structure_hook_func(_is_str_literal, _strict_str)
 
 
 def _shape_error(cls: type, exc: Exception) -> MeegleServerError:

@@ -11,6 +11,7 @@ import cattrs
 
 from ..errors import MeegleValidationError
 from .base import MeegleModel, converter, to_dict
+from .enums import Conjunction, SearchOperator
 
 __all__ = [
     "FieldValuePair",
@@ -104,6 +105,9 @@ class Pagination(MeegleModel):
 class SearchParam(MeegleModel):
     """One search condition: a field (``param_key``), an ``operator`` and a ``value``.
 
+    ``operator`` is typed ``SearchOperator`` (a typo fails type checking); at run time any
+    string is kept, as the server may know more operators.
+
     Example::
 
         SearchParam(param_key="created_at", operator=">", value=1719878400000)
@@ -111,7 +115,7 @@ class SearchParam(MeegleModel):
 
     param_key: str | None = None
     value: Any = None
-    operator: str | None = None
+    operator: SearchOperator | None = None
     pre_operator: str | None = None
     value_search_groups: SearchGroup | None = None
 
@@ -125,7 +129,7 @@ class SearchGroup(MeegleModel):
         SearchGroup(conjunction="AND", search_params=[SearchParam(...)], search_groups=[...])
     """
 
-    conjunction: str | None = None
+    conjunction: Conjunction | None = None
     search_params: list[SearchParam] | None = None
     search_groups: list[SearchGroup] | None = None
 

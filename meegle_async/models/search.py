@@ -15,6 +15,7 @@ import attrs
 
 from .base import MeegleModel
 from .common import Pagination, SearchGroup, SearchParam
+from .enums import SearchUserFieldKey
 from .work_items import WorkItem
 
 __all__ = ["SearchGroup", "SearchParam", "SearchUser", "TimeInterval", "WorkItemPage"]
@@ -44,7 +45,7 @@ class SearchUser(MeegleModel):
     """
 
     user_keys: list[str] | None = None
-    field_key: str | None = None
+    field_key: SearchUserFieldKey | None = None
     role: str | None = None
 
 

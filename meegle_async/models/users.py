@@ -44,6 +44,7 @@ class User(MeegleModel):
     """A Meegle user: keys, names, email and, where the server sends them, departments.
 
     ``name`` holds localised names (``{"default": ..., "en_us": ..., "zh_cn": ...}``).
+    ``user_key`` is always sent (an answer without it is a ``MeegleServerError``).
 
     Example::
 
@@ -52,7 +53,7 @@ class User(MeegleModel):
     """
 
     user_id: int | None = None
-    user_key: str | None = None
+    user_key: str
     username: str | None = None
     email: str | None = None
     name_cn: str | None = None

@@ -449,7 +449,7 @@ class BatchUpdateProgress(MeegleModel):
     """
 
     task_id: str | None = None
-    task_status: str | None = None
+    task_status: str
     total: int | None = None
     success_total: int | None = None
     error_total: int | None = None
@@ -680,10 +680,14 @@ class OpRecord(MeegleModel):
 
 @attrs.define(frozen=True, kw_only=True, slots=True)
 class ChangeLogPage(MeegleModel):
-    """One page of the change log: records, ``has_more`` and the next ``start_from`` cursor."""
+    """One page of the change log: records, ``has_more`` and the next ``start_from`` cursor.
+
+    ``has_more`` is always sent: a page without it is a ``MeegleServerError`` rather than
+    the silent end of a walk.
+    """
 
     op_records: list[OpRecord] | None = None
-    has_more: bool | None = None
+    has_more: bool
     start_from: str | None = None
     total: int | None = None
 

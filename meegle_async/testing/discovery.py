@@ -91,8 +91,8 @@ _ORDERS = ("last_visited", "+last_visited", "-last_visited")
 
 
 def _page_args(body: JSON, default_size: int, max_size: int) -> tuple[int, int]:
-    page_num = body.get("page_num", 1)
-    page_size = body.get("page_size", default_size)
+    page_num = rules.opt_number(body, "page_num", 1)
+    page_size = rules.opt_number(body, "page_size", default_size)
     if not rules.is_int(page_num) or page_num < 1:
         fail(rules.INVALID_PARAM, "page_num must be a positive integer")
     if not rules.is_int(page_size) or page_size < 1:
@@ -495,7 +495,22 @@ class DiscoveryHandlers:
 
     # --------------------------------------------------------------------- users
     def _user_view(self, user: JSON) -> JSON:
-        return {**user, "out_id": f"ou_{user['user_key']}", "status": "activated"}
+        # every member the spec and the official SDK's UserBasicInfo name: the numeric
+        # user_id (not the user_key), the avatar and the localised name map
+        key = str(user["user_key"])
+        digits = "".join(c for c in key if c.isdigit())
+        return {
+            "user_id": 1_000_000 + int(digits[-6:] or 0),
+            "avatar_url": f"https://fake.meegle.local/avatar/{key}.png",
+            "name": {
+                "default": user.get("name_en") or user.get("username") or key,
+                "en_us": user.get("name_en") or "",
+                "zh_cn": user.get("name_cn") or "",
+            },
+            **user,
+            "out_id": f"ou_{key}",
+            "status": "activated",
+        }
 
     @handles("query_user_detail")
     def users(self, ctx: Ctx) -> Any:

@@ -199,6 +199,20 @@ def to_int(value: Any, name: str, *, code: int = INVALID_PARAM) -> int:
     fail(code, f"{name} must be an integer")
 
 
+def opt_number(body: Mapping[str, Any], name: str, default: Any = None) -> Any:
+    """An optional number member where ``0`` means absent, as the official SDKs send it.
+
+    The Go SDK's v1 request structs have no ``omitempty``: every number the caller did not
+    set goes out as ``0`` (``page_num: 0``, ``cooperation_mode: 0``) and the real server
+    reads that as "not given". Answers ``default`` for a missing, ``null`` or ``0`` member;
+    anything else is returned unchanged for the caller to check.
+    """
+    value = body.get(name)
+    if value is None or (is_int(value) and value == 0):
+        return default
+    return value
+
+
 def opt_str(body: Mapping[str, Any], name: str) -> str | None:
     """An optional string member; a present non-string is refused."""
     value = body.get(name)

@@ -1,13 +1,20 @@
-"""What a call returns below the models: the decoded answer with its HTTP facts."""
+"""What a call returns below the models: the decoded answer with its HTTP facts.
+
+Also where answers are reported: ``record_raw_response`` hands a call's ``RawResponse`` to every
+collector active in the current context (``RAW_SINKS``, a ``ContextVar``). The client's send
+paths call it for every request; ``meegle_async.raw`` (``with_raw_response``,
+``capture_raw_responses``) installs the collectors.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import attrs
 
-__all__ = ["RawResponse"]
+__all__ = ["RAW_SINKS", "RawResponse", "record_raw_response"]
 
 
 @attrs.frozen(kw_only=True)
@@ -37,3 +44,15 @@ class RawResponse:
         """The envelope's ``pagination`` object, on paged endpoints."""
         value = self.envelope.get("pagination")
         return value if isinstance(value, Mapping) else None
+
+
+#: The collectors active in this context; each gets every answer recorded in it.
+RAW_SINKS: ContextVar[tuple[list[RawResponse], ...]] = ContextVar(
+    "meegle_async_raw_responses", default=()
+)
+
+
+def record_raw_response(response: RawResponse) -> None:
+    """Hand ``response`` to every collector active in this context (none: nothing happens)."""
+    for sink in RAW_SINKS.get():
+        sink.append(response)

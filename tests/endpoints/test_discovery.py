@@ -40,9 +40,13 @@ T0 = 1_700_000_000_000
 FILTER = "/open_api/space/work_item/filter"
 SEARCH = "/open_api/space/work_item/story/search/params"
 ACROSS = "/open_api/work_items/filter_across_project"
+# A condition that can hold no option label, so no field metadata is read first (labels in
+# conditions on option fields: tests/endpoints/test_search_labels.py).
 GROUP = {
     "conjunction": "AND",
-    "search_params": [{"param_key": "priority", "operator": "HAS ANY OF", "value": ["opt_p0"]}],
+    "search_params": [
+        {"param_key": "work_item_status", "operator": "HAS ANY OF", "value": ["doing"]}
+    ],
 }
 
 

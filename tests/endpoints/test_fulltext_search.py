@@ -50,6 +50,37 @@ async def test_compositive_request_and_capitalised_answer(stub: Stub, client: Me
     assert (hit.id, hit.work_item_type_key, hit.project_key) == (101, "story", "space")
 
 
+@pytest.mark.parametrize("data", [None, "", "[]"])
+async def test_universal_search_reads_the_top_level_datas_of_the_spec(
+    stub: Stub, client: MeegleClient, data: Any
+) -> None:
+    # the spec's outputs and the Go SDK's UniversalSearchResp name a top-level "datas" list
+    # (the new model: "id", not "work_item_id"): an answer with only that is not an empty page
+    item = {
+        "id": 6100000004,
+        "name": "Login",
+        "work_item_type_key": "story",
+        "project_key": "space",
+        "fields": [{"field_key": "priority", "field_value": {"label": "P0", "value": "0"}}],
+    }
+    stub.handler = lambda request, rec: _ok(
+        data, datas=[item], pagination={"page_size": 1, "search_after": "", "total": 1}
+    )
+    page = await client.work_items.universal_search("space", "story", ALL, page_size=1)
+    (hit,) = page.items or []
+    assert (hit.work_item_id, hit.name, hit.project_key) == (6100000004, "Login", "space")
+    assert hit.get("fields") == item["fields"]
+    assert page.next_search_after is None
+
+
+async def test_universal_search_refuses_datas_that_is_not_a_list(
+    stub: Stub, client: MeegleClient
+) -> None:
+    stub.handler = lambda request, rec: _ok(None, datas={"id": 1})
+    with pytest.raises(MeegleServerError, match="datas"):
+        await client.work_items.universal_search("space", "story", ALL)
+
+
 async def _ok(data: Any, **extra: Any) -> web.Response:
     return ok(data, **extra)
 

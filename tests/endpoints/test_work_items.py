@@ -26,6 +26,7 @@ from meegle_async import (
     MeeglePaginationError,
     MeeglePermissionError,
     MeegleRateLimitError,
+    MeegleSpaceNotFoundError,
     MeegleStateConflictError,
     MeegleTimeoutError,
     MeegleValidationError,
@@ -958,9 +959,9 @@ async def test_iter_change_log_keeps_nothing_it_yielded(stub: Stub, client: Meeg
                 "s", "t", [1], field_key="f", update_mode="UPDATE", after_field_value=1
             ),
             1000052062,
-            MeegleInvalidParamsError,
+            MeegleSpaceNotFoundError,
         ),
-        (lambda wi: wi.freeze("s", 1), 1000052062, MeegleInvalidParamsError),
+        (lambda wi: wi.freeze("s", 1), 1000052062, MeegleSpaceNotFoundError),
         (
             lambda wi: wi.update_compound_field(
                 "s", 1, action="delete", field_key="c", group_uuid="g"

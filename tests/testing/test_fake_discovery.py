@@ -130,7 +130,7 @@ async def test_filter_leaves_out_terminated_items(api: Api, fake: FakeMeegle) ->
         ({"created_at": {"start": 1_700_000_000}}, 20013),
         ({"updated_at": {"start": 1_700_000_000_001, "end": 1_700_000_000_000}}, 20013),
         ({"search_id": "saved"}, 20005),
-        ({"page_size": 0}, 20006),
+        ({"page_size": -1}, 20006),  # 0 is the v1 SDK's "not given" (test_fake_sdk_values)
     ],
 )
 async def test_filter_refusals(api: Api, fake: FakeMeegle, body: dict[str, Any], code: int) -> None:

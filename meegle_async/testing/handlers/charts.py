@@ -49,8 +49,10 @@ class ChartHandlers(ViewHandlers):
         view = self._views(space, ctx.actor.operator).views.get(view_id)
         if view is None or view.project_key != space.project_key:
             fail(30004, f"view {view_id} does not exist")
-        num = rules.to_int(body.get("page_num", 1), "page_num")
-        size = min(rules.to_int(body.get("page_size", 50), "page_size"), CHARTS_PAGE_MAX)
+        num = rules.to_int(rules.opt_number(body, "page_num", 1), "page_num")
+        size = min(
+            rules.to_int(rules.opt_number(body, "page_size", 50), "page_size"), CHARTS_PAGE_MAX
+        )
         if num < 1 or size < 1:
             fail(rules.INVALID_PARAM, "page_num and page_size start at 1")
         charts = [

@@ -107,8 +107,10 @@ class SearchHandlers(ResourceHandlers, ViewHandlers):
                         }
                     )
         hits = hits[:RESULT_CAP]
-        num = rules.to_int(body.get("page_num", 1), "page_num")
-        size = min(rules.to_int(body.get("page_size", PAGE_DEFAULT), "page_size"), RESULT_CAP)
+        num = rules.to_int(rules.opt_number(body, "page_num", 1), "page_num")
+        size = min(
+            rules.to_int(rules.opt_number(body, "page_size", PAGE_DEFAULT), "page_size"), RESULT_CAP
+        )
         if num < 1 or size < 1:
             fail(rules.INVALID_PARAM, "page_num and page_size start at 1")
         page = hits[(num - 1) * size : num * size]

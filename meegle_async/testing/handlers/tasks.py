@@ -34,8 +34,8 @@ class TaskHandlers(HandlerBase):
         if pks or names:
             scope = {k for k in pks if k in self.store.spaces}
             scope |= {self.store.simple_names[n] for n in names if n in self.store.simple_names}
-        page_size = body.get("page_size", 50)
-        page_num = body.get("page_num", 1)
+        page_size = rules.opt_number(body, "page_size", 50)
+        page_num = rules.opt_number(body, "page_num", 1)
         if not rules.is_int(page_size) or page_size < 1:
             fail(rules.INVALID_PARAM, "page_size must be a positive integer")
         if not rules.is_int(page_num) or page_num < 1:

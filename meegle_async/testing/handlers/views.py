@@ -175,7 +175,7 @@ class ViewHandlers(HandlerBase):
 
     @staticmethod
     def _cooperation(view: FakeView, body: JSON) -> None:
-        mode = body.get("cooperation_mode")
+        mode = rules.opt_number(body, "cooperation_mode")
         if mode is not None:
             if mode not in (1, 2, 3) or isinstance(mode, bool):
                 fail(rules.INVALID_PARAM, "cooperation_mode must be 1, 2 or 3")
@@ -188,8 +188,8 @@ class ViewHandlers(HandlerBase):
 
     @staticmethod
     def _page(body_or_query: Any, default: int, maximum: int) -> tuple[int, int]:
-        num = rules.to_int(body_or_query.get("page_num", 1), "page_num")
-        size = rules.to_int(body_or_query.get("page_size", default), "page_size")
+        num = rules.to_int(rules.opt_number(body_or_query, "page_num", 1), "page_num")
+        size = rules.to_int(rules.opt_number(body_or_query, "page_size", default), "page_size")
         if num < 1 or size < 1:
             fail(rules.INVALID_PARAM, "page_num and page_size start at 1")
         return num, min(size, maximum)

@@ -100,8 +100,10 @@ class WorkHourHandlers(HandlerBase):
         space = self.store.space(key)
         conf = self.store.type_conf(space, type_key)
         item = self.store.item(space, conf.key, body["work_item_id"])
-        num = rules.to_int(body.get("page_num", 1), "page_num")
-        size = min(rules.to_int(body.get("page_size", 50), "page_size"), RECORDS_PAGE_MAX)
+        num = rules.to_int(rules.opt_number(body, "page_num", 1), "page_num")
+        size = min(
+            rules.to_int(rules.opt_number(body, "page_size", 50), "page_size"), RECORDS_PAGE_MAX
+        )
         if num < 1 or size < 1:
             fail(rules.INVALID_PARAM, "page_num and page_size start at 1")
         records = sorted(
