@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import math
 import os
 import subprocess
 import sys
@@ -361,6 +362,173 @@ async def adaptive(quick: bool) -> Figures:
     }
 
 
+#: The official Go SDK (20 goroutines, a hand-written loop honouring Retry-After) on 2,000 ids
+#: against the same server (20 ms round trip, strict window of 15 a second), as measured for
+#: issue 17: the peer figure the ``burst`` scenario is quoted against.
+GO_SDK_2000_IDS_S = 2.2
+
+
+async def _timed(call: Awaitable[Any]) -> float:
+    started = time.monotonic()
+    await call
+    return time.monotonic() - started
+
+
+async def _retry_after_loop(
+    session: aiohttp.ClientSession,
+    url: str,
+    headers: dict[str, str],
+    chunks: list[list[int]],
+    workers: int = 20,
+) -> int:
+    """The peer: ``workers`` coroutines through plain aiohttp, no limiter, each sleeping out
+    ``Retry-After`` on a 429 and trying again (the Go SDK loop of issue 17). Returns the 429s."""
+    queue: asyncio.Queue[list[int]] = asyncio.Queue()
+    for chunk in chunks:
+        queue.put_nowait(chunk)
+    throttled = 0
+
+    async def worker() -> None:
+        nonlocal throttled
+        while not queue.empty():
+            chunk = queue.get_nowait()
+            while True:
+                body = {"work_item_ids": chunk}
+                async with session.post(url, json=body, headers=headers) as resp:
+                    raw = await resp.read()
+                    if resp.status != 429:
+                        assert json.loads(raw)["err_code"] == 0
+                        break
+                    throttled += 1
+                    await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))
+
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return throttled
+
+
+async def burst(quick: bool) -> Figures:
+    """15 calls from idle (20 ms round trip, strict window of 15/s): the slowest answer against
+    a raw aiohttp burst. Then 2,000 ids (40 chunks) and 60 single-id calls against the
+    strict-window floor (whole windows plus the last burst's own time from idle, measured), and
+    2,000 ids through a plain Retry-After loop (the Go SDK's way) in the same run."""
+    limit = 15
+    chunks = 40
+    singles = 60
+    async with FakeMeegle(
+        seed_items=_seed_for(chunks * 50), seed=5, latency=0.02, retry_after="float"
+    ) as fake:
+        ids = _story_ids(fake, chunks * 50)
+        url = f"{fake.base_url}/open_api/{fake.project_key}/work_item/story/query"
+        async with _client(fake) as client, aiohttp.ClientSession() as session:
+            wi = client.work_items
+            rtt = await _timed(wi.get_details(fake.project_key, "story", ids[:1]))
+            rtt = min(rtt, await _timed(wi.get_details(fake.project_key, "story", ids[1:2])))
+            token = await client._transport.auth.token()  # type: ignore[union-attr]
+            headers = {"X-Plugin-Token": token, "X-User-Key": fake.user_key}
+
+            async def raw(i: int) -> None:
+                body = {"work_item_ids": [ids[i]]}
+                async with session.post(url, json=body, headers=headers) as resp:
+                    assert json.loads(await resp.read())["err_code"] == 0
+
+            # The floor of a burst: the same 15 calls straight through aiohttp.
+            await asyncio.sleep(1.1)  # the window is empty again
+            raw_times = await asyncio.gather(*(_timed(raw(i)) for i in range(limit)))
+            await asyncio.sleep(1.1)
+            wait_before = client.stats().endpoints["get_work_item_details"].limiter_wait_seconds
+            times = await asyncio.gather(
+                *(_timed(wi.get_details(fake.project_key, "story", [ids[i]])) for i in range(limit))
+            )
+            stats = client.stats().endpoints["get_work_item_details"]
+            burst_wait = stats.limiter_wait_seconds - wait_before
+            client_throttled = _throttled(fake)
+
+            # The strict-window floor: full windows, then the last burst's time from idle.
+            last_chunks = chunks - (math.ceil(chunks / limit) - 1) * limit
+            await asyncio.sleep(1.1)
+            last_burst = await _timed(
+                wi.get_details(fake.project_key, "story", ids[: last_chunks * 50])
+            )
+            await asyncio.sleep(1.1)
+            bulk_s = await _timed(wi.get_details(fake.project_key, "story", ids))
+
+            last_singles = singles - (math.ceil(singles / limit) - 1) * limit
+            await asyncio.sleep(1.1)
+            last_single_burst = await _timed(
+                asyncio.gather(
+                    *(wi.get_details(fake.project_key, "story", [i]) for i in ids[:last_singles])
+                )
+            )
+            await asyncio.sleep(1.1)
+            single_s = await _timed(
+                asyncio.gather(
+                    *(wi.get_details(fake.project_key, "story", [i]) for i in ids[:singles])
+                )
+            )
+            client_throttled = _throttled(fake)
+
+            await asyncio.sleep(1.1)
+            started = time.monotonic()
+            peer_throttled = await _retry_after_loop(
+                session, url, headers, [ids[n : n + 50] for n in range(0, len(ids), 50)]
+            )
+            peer_s = time.monotonic() - started
+    bulk_floor = (math.ceil(chunks / limit) - 1) * 1.0 + last_burst
+    single_floor = (math.ceil(singles / limit) - 1) * 1.0 + last_single_burst
+    times = sorted(times)
+    return {
+        "round_trip_ms": rtt * 1000,
+        "burst_p50_ms": times[len(times) // 2] * 1000,
+        "burst_slowest_ms": times[-1] * 1000,
+        "raw_burst_slowest_ms": max(raw_times) * 1000,
+        "burst_overhead_ms": (times[-1] - max(raw_times)) * 1000,
+        "burst_limiter_wait_ms": burst_wait * 1000,
+        "ids_2000_s": bulk_s,
+        "ids_2000_floor_s": bulk_floor,
+        "ids_2000_ratio": bulk_s / bulk_floor,
+        "ids_2000_retry_after_loop_s": peer_s,
+        "ids_2000_retry_after_loop_429s": peer_throttled,
+        "ids_2000_go_sdk_quoted_s": GO_SDK_2000_IDS_S,
+        "singles_60_s": single_s,
+        "singles_60_floor_s": single_floor,
+        "singles_60_ratio": single_s / single_floor,
+        "throttled": client_throttled,
+    }
+
+
+async def coalesce(quick: bool) -> Figures:
+    """50 concurrent single-item reads (20 ms round trip): work_items.get against 50
+    get_details([id]) calls: requests sent and time to the last answer."""
+    count = 50
+    async with FakeMeegle(seed_items=_seed_for(count), seed=6, latency=0.02) as fake:
+        ids = _story_ids(fake, count)
+        async with _client(fake) as client:
+            wi = client.work_items
+            rtt = await _timed(wi.get_details(fake.project_key, "story", ids[:1]))
+            await asyncio.sleep(1.1)
+            before = fake.requests_to("get_work_item_details")
+            get_s = await _timed(
+                asyncio.gather(*(wi.get(fake.project_key, "story", i) for i in ids))
+            )
+            get_requests = len(fake.requests_to("get_work_item_details")) - len(before)
+            await asyncio.sleep(1.1)
+            before = fake.requests_to("get_work_item_details")
+            details_s = await _timed(
+                asyncio.gather(*(wi.get_details(fake.project_key, "story", [i]) for i in ids))
+            )
+            details_requests = len(fake.requests_to("get_work_item_details")) - len(before)
+    return {
+        "calls": count,
+        "round_trip_ms": rtt * 1000,
+        "get_requests": get_requests,
+        "get_ms": get_s * 1000,
+        "get_in_round_trips": get_s / rtt,
+        "separate_requests": details_requests,
+        "separate_ms": details_s * 1000,
+        "throttled": _throttled(fake),
+    }
+
+
 #: name -> (scenario, the figure compared with the target, the target, how it is compared)
 SCENARIOS: dict[str, tuple[Scenario, str, float, str]] = {
     "bulk_details": (bulk_details, "ratio", 1.05, "<="),
@@ -370,5 +538,7 @@ SCENARIOS: dict[str, tuple[Scenario, str, float, str]] = {
     "memory": (memory, "growth_large_mb", 50.0, "<="),
     "faults": (faults, "ratio", float("inf"), "<="),
     "adaptive": (adaptive, "ratio", 1.3, "<="),
+    "burst": (burst, "burst_overhead_ms", 5.0, "<="),
+    "coalesce": (coalesce, "get_requests", 2, "<="),
     **FILE_SCENARIOS,
 }

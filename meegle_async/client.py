@@ -111,6 +111,8 @@ class MeegleClient:
         default_qps: requests per second per token for every endpoint (15).
         rate_limits: per-endpoint rates merged over the built-in table
             (``batch_update_work_item_field`` and ``get_batch_update_progress``: 1).
+        minute_limits: per-endpoint caps per minute merged over the built-in table (450 for
+            ``filter_work_item`` and the other search endpoints); ``None`` lifts one.
         adaptive_limits: lower an endpoint's rate when the server throttles it although we kept
             to it (the token's budget is shared with traffic we don't see); ``False`` keeps the
             configured rates fixed.
@@ -173,6 +175,7 @@ class MeegleClient:
         session: aiohttp.ClientSession | None = None,
         default_qps: float = DEFAULT_QPS,
         rate_limits: Mapping[str, float] | None = None,
+        minute_limits: Mapping[str, int | None] | None = None,
         adaptive_limits: bool = True,
         max_retries: int | None = None,
         timeout: float | aiohttp.ClientTimeout | None = 60.0,
@@ -224,6 +227,7 @@ class MeegleClient:
             rates = RateTable(
                 default_qps=_check_rate(default_qps, "default_qps"),
                 overrides=_check_rate_limits(rate_limits),
+                minute_overrides=dict(minute_limits or {}),
             )
         except (TypeError, ValueError) as exc:
             if isinstance(exc, MeegleValidationError):

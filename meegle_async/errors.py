@@ -14,7 +14,8 @@ The tree::
         ├── MeegleAuthenticationError      token invalid/expired, bad credentials, unknown user
         ├── MeeglePermissionError          the token or user may not do this
         ├── MeegleNotFoundError            space, type, item, node, task or field is missing
-        │   └── MeegleSpaceNotFoundError   no such space (1000052062); also an invalid-params error
+        │   ├── MeegleSpaceNotFoundError   no such space (1000052062); also an invalid-params error
+        │   └── MeegleMissingIdsError      some ids of a by-id read do not exist (``found``)
         ├── MeegleInvalidParamsError       the server refused the parameters
         │   ├── MeegleSpaceNotFoundError   (the same class: it inherits both)
         │   └── MeegleTooManyResultsError  a search matched more than the API pages (20094)
@@ -46,6 +47,7 @@ __all__ = [
     "MeegleConnectionError",
     "MeegleError",
     "MeegleInvalidParamsError",
+    "MeegleMissingIdsError",
     "MeegleNotFoundError",
     "MeeglePaginationError",
     "MeeglePermissionError",
@@ -309,6 +311,49 @@ class MeeglePermissionError(MeegleAPIError):
 
 class MeegleNotFoundError(MeegleAPIError):
     """A space, work item type, work item, node, subtask or field does not exist (or is hidden)."""
+
+
+class MeegleMissingIdsError(MeegleNotFoundError):
+    """Some ids of a by-id read (``get_details``) do not exist; nothing that was found is lost.
+
+    Attributes:
+        found: the items that do exist, in the order their ids were asked for.
+        missing_ids: the ids that do not exist (or are not of the type asked for), in input
+            order, each once.
+
+    Example::
+
+        try:
+            items = await client.work_items.get_details("space", "story", ids, missing="raise")
+        except MeegleMissingIdsError as err:
+            items = err.found
+            log.warning("gone: %s", err.missing_ids)
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        found: Any = (),
+        missing_ids: Any = (),
+        **kwargs: Any,
+    ) -> None:
+        self.found: list[Any] = list(found)
+        self.missing_ids: list[Any] = list(missing_ids)
+        super().__init__(message, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {
+            "code": self.code,
+            "detail": self.detail,
+            "log_id": self.log_id,
+            "http_status": self.http_status,
+            "endpoint": self.endpoint,
+            "retry_after": self.retry_after,
+            "found": self.found,
+            "missing_ids": self.missing_ids,
+        }
+        return (_rebuild_api_error, (type(self), self.message, kwargs))
 
 
 class MeegleInvalidParamsError(MeegleAPIError):

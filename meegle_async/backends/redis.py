@@ -2,7 +2,8 @@
 
 Every process that names the same Redis (and key prefix) keeps, together, the contract of
 ``meegle_async.transport.limits``: never more than N requests of one (token, endpoint) in any
-1-second window as the server counts them, and a pace close to N under sustained demand. Needs
+1-second window as the server counts them (and M in any minute where the platform caps the
+minute), with no wait while there is room. Needs
 the ``meegle-async[redis]`` extra (``redis.asyncio``).
 
 Example::
@@ -17,12 +18,14 @@ workers' clocks never matter):
 
 * **Reserve** (one ``EVALSHA`` per request). Each limiter key has a sorted set of permits whose
   score is the permit's *answer* time, or, while the request is in flight, its lease deadline
-  (``permit_lease`` after its slot: a crashed worker cannot block a slot for longer). The script
-  gives the caller the earliest slot that is at least 1/N after the previous slot (pacing) and
-  leaves at most N-1 permits answered less than a second before it (the sliding window over
-  answers, so a request delayed in transit still counts). The caller sleeps until its slot;
-  nothing polls while it waits. Only when N permits are in flight does the script say "ask again";
-  one coroutine per process and key asks, every ``0.5/N`` s (at most every 100 ms).
+  (``permit_lease`` after its slot: a crashed worker cannot block a slot for longer). A permit
+  counts from its grant until a window after its answer, so a request delayed in transit still
+  counts. While fewer than N permits count, the script grants the slot *now* (a burst up to the
+  limit goes out at once); otherwise it gives the moment the oldest answers leave the window,
+  and the caller sleeps until then, nothing polling meanwhile. Endpoints with a minute cap are
+  counted over 60 s the same way, in the same set. Only when the permits that block are in
+  flight does the script say "ask again"; one coroutine per process and key asks, every
+  ``0.5/N`` s (at most every 100 ms).
 * **Confirm** (only when the slot lay in the future): a throttled answer seen by another process
   meanwhile paused the key, so the permit is given back and the caller waits out the pause.
 * **Release** (one ``EVALSHA``): the permit's score becomes the answer time (Redis ``TIME``).
@@ -38,7 +41,7 @@ Keys (``<key>`` is already a secret-free hash of the base URL, plugin id and tok
 endpoint name; the braces keep one limiter's keys in one Redis Cluster slot)::
 
     <prefix>:limit:{<key>}:log      sorted set: permit id -> answer time (us) or lease deadline
-    <prefix>:limit:{<key>}:state    hash: last slot, paused until (us, Redis clock)
+    <prefix>:limit:{<key>}:state    hash: paused until (us, Redis clock)
     <prefix>:limit:{<key>}:fleet    sorted set: client id -> last seen (sizes the fallback share)
     <prefix>:token:{<key>}          the cached token (JSON), expiring with the token
     <prefix>:token:{<key>}:lock     the fetch lock
@@ -71,6 +74,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal, cast
+from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 from redis.asyncio import Redis
@@ -82,6 +86,7 @@ from ..client import SharedState
 from ..errors import MeegleBackendError, MeegleValidationError
 from ..transport.auth import Secret, StoredToken
 from ..transport.limits import (
+    MINUTE_WINDOW,
     WINDOW_MARGIN,
     MemoryLimiterBackend,
     Permit,
@@ -121,8 +126,9 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 """
 
 # KEYS: log, state, fleet. ARGV: permit id, rate, window us, lease us, key ttl ms, client id,
-# fleet window us. Returns {1, wait us, fleet size} for a slot, {0, wait us, fleet} to ask again
-# after a pause, {0, -1, fleet} to ask again when a permit in flight is answered.
+# fleet window us, minute cap (0: none), minute window us. Returns {1, wait us, fleet size} for a
+# slot, {0, wait us, fleet} to ask again after a pause, {0, -1, fleet} to ask again when a permit
+# in flight is answered.
 _RESERVE = (
     _TIME
     + """
@@ -130,36 +136,50 @@ local rate = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local lease = tonumber(ARGV[4])
 local ttl = tonumber(ARGV[5])
+local cap = tonumber(ARGV[8])
+local minute = tonumber(ARGV[9])
 redis.call('ZADD', KEYS[3], now, ARGV[6])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[7]))
 redis.call('PEXPIRE', KEYS[3], ttl)
 local fleet = redis.call('ZCARD', KEYS[3])
-local state = redis.call('HMGET', KEYS[2], 'last', 'paused')
-local paused = tonumber(state[2])
+local paused = tonumber(redis.call('HGET', KEYS[2], 'paused'))
 if paused and paused > now then
   return {0, paused - now, fleet}
 end
-local at = now
-local last = tonumber(state[1])
-if last then
-  at = math.max(at, last + math.floor(1000000 / rate))
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local capacity = math.max(1, math.floor(rate + 1e-9))
-local count = redis.call('ZCARD', KEYS[1])
-if count >= capacity then
-  -- The slot must leave at most capacity-1 permits answered within a window before it.
-  local entry = redis.call('ZRANGE', KEYS[1], count - capacity, count - capacity, 'WITHSCORES')
+-- The earliest moment at which fewer than limit permits count within span before it: a permit
+-- counts from its grant until span after its answer (its score; in flight, its lease deadline).
+local function slot(span, limit)
+  local low = now - span + 1
+  local count = redis.call('ZCOUNT', KEYS[1], low, '+inf')
+  if count < limit then
+    return now
+  end
+  local entry = redis.call('ZRANGEBYSCORE', KEYS[1], low, '+inf', 'WITHSCORES', 'LIMIT',
+    count - limit, 1)
   local answered = tonumber(entry[2])
   if answered > now then
+    return -1
+  end
+  return answered + span
+end
+local keep = window
+if cap > 0 and minute > keep then
+  keep = minute
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - keep)
+local at = slot(window, math.max(1, math.floor(rate + 1e-9)))
+if at < 0 then
+  return {0, -1, fleet}
+end
+if cap > 0 then
+  local later = slot(minute, cap)
+  if later < 0 then
     return {0, -1, fleet}
   end
-  at = math.max(at, answered + window)
+  at = math.max(at, later)
 end
 redis.call('ZADD', KEYS[1], at + lease, ARGV[1])
-redis.call('HSET', KEYS[2], 'last', at)
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
 return {1, at - now, fleet}
 """
 )
@@ -517,8 +537,9 @@ class RedisLimiterBackend:
         base = f"{self._prefix}:limit:{{{key}}}"
         return _Keys(log=f"{base}:log", state=f"{base}:state", fleet=f"{base}:fleet")
 
-    async def acquire(self, key: str, rate: RateSource) -> Permit:
-        """Wait for a slot that keeps the fleet's contract at ``rate``, then grant it.
+    async def acquire(self, key: str, rate: RateSource, *, per_minute: int | None = None) -> Permit:
+        """Wait for a slot that keeps the fleet's contract at ``rate`` (and ``per_minute``, when
+        the endpoint has a minute cap), then grant it. A slot free now is granted at once.
 
         ``rate`` is read again at every attempt: adaptive limits may lower it while we wait.
 
@@ -526,24 +547,29 @@ class RedisLimiterBackend:
             MeegleBackendError: Redis failed and ``on_backend_error="raise"``.
         """
         current_rate(rate)  # refuse a bad rate before waiting
+        if per_minute is not None and (
+            isinstance(per_minute, bool) or not isinstance(per_minute, int) or per_minute < 1
+        ):
+            raise ValueError(f"per_minute must be an integer >= 1, got {per_minute!r}")
         share = self._share(rate)
+        minute_share = self._minute_share(per_minute)
         started = time.monotonic()
         health = self._health
         local: Permit | None = None
         if not health.use_redis():
-            local = await self._local_acquire(key, share)
+            local = await self._local_acquire(key, share, minute_share)
             # Redis may have come back while we queued: then the fleet must count this one too.
             if not health.use_redis():
                 return self._local_permit(key, started, local)
         elif not health.healthy or health.in_handover():
             # Other processes may still be on their share: keep to ours as well.
-            local = await self._fallback.acquire(key, share)
+            local = await self._local_share(key, share, minute_share)
         try:
-            permit = await self._acquire_redis(key, rate, started, local)
+            permit = await self._acquire_redis(key, rate, per_minute, started, local)
         except _ERRORS as exc:
             await health.failed(exc, "granting a request")
             if local is None:
-                local = await self._local_acquire(key, share)
+                local = await self._local_acquire(key, share, minute_share)
             return self._local_permit(key, started, local)
         except BaseException:
             if local is not None:
@@ -552,12 +578,23 @@ class RedisLimiterBackend:
         health.succeeded()
         return permit
 
-    async def _local_acquire(self, key: str, share: RateSource) -> Permit:
+    def _minute_share(self, per_minute: int | None) -> int | None:
+        if per_minute is None:
+            return None
+        workers = self._fallback_workers or max(1, self._fleet_seen)
+        return max(1, per_minute // workers)
+
+    async def _local_share(self, key: str, share: RateSource, per_minute: int | None) -> Permit:
+        if per_minute is None:
+            return await self._fallback.acquire(key, share)
+        return await self._fallback.acquire(key, share, per_minute=per_minute)
+
+    async def _local_acquire(self, key: str, share: RateSource, per_minute: int | None) -> Permit:
         # Requests granted through Redis just before it failed must not share a window with ours.
         quiet = self._health.failed_at + _WINDOW - time.monotonic()
         if quiet > 0:
             await asyncio.sleep(quiet)
-        return await self._fallback.acquire(key, share)
+        return await self._local_share(key, share, per_minute)
 
     @staticmethod
     def _local_permit(key: str, started: float, local: Permit) -> Permit:
@@ -569,7 +606,12 @@ class RedisLimiterBackend:
         )
 
     async def _acquire_redis(
-        self, key: str, rate: RateSource, started: float, local: Permit | None
+        self,
+        key: str,
+        rate: RateSource,
+        per_minute: int | None,
+        started: float,
+        local: Permit | None,
     ) -> Permit:
         keys = self._keys(key)
         lock = self._locks.get(key)
@@ -583,6 +625,8 @@ class RedisLimiterBackend:
             self._ttl_ms,
             self._client_id,
             int(_FLEET_WINDOW * _US),
+            per_minute or 0,
+            int(MINUTE_WINDOW * _US),
         ]
         while True:
             permit_id = uuid.uuid4().hex
@@ -937,6 +981,51 @@ def redis_shared_state(
     return SharedState(limiter=limiter, token_store=store)
 
 
+_BOOLEAN_OPTIONS = frozenset(
+    {"socket_keepalive", "retry_on_timeout", "ssl_check_hostname", "legacy_responses"}
+)
+_TRUE = frozenset({"1", "true", "yes", "on", "y"})
+_FALSE = frozenset({"0", "false", "no", "off", "n", ""})
+_CERT_REQS = frozenset({"none", "optional", "required"})
+
+
+def _check_url(url: object) -> str:
+    """Refuse what ``redis-py`` would accept now and fail on (or misread) at the first call."""
+    if not isinstance(url, str):
+        raise MeegleValidationError(f"the Redis URL must be a string, not {type(url).__name__}")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    where = f"{scheme}://{parts.hostname or ''}" if scheme != "unix" else "unix://..."
+    if scheme not in ("redis", "rediss", "unix"):
+        raise MeegleValidationError(
+            f"the Redis URL must start with redis://, rediss:// or unix://, not {scheme or '?'}://"
+        )
+    if scheme != "unix":
+        db = parts.path.lstrip("/")
+        if db and not db.isdigit():
+            raise MeegleValidationError(
+                f"the Redis URL {where}/... names database {db!r}: it must be a number >= 0, "
+                "as in redis://host:6379/0"
+            )
+        try:
+            parts.port  # noqa: B018  (raises on a port that is not a number)
+        except ValueError:
+            raise MeegleValidationError(
+                f"the Redis URL {where}:... has a port that is not a number"
+            ) from None
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        lowered = value.strip().lower()
+        if name == "ssl_cert_reqs" and value not in _CERT_REQS:
+            raise MeegleValidationError(
+                f"the Redis URL has ssl_cert_reqs={value!r}: use none, optional or required"
+            )
+        if name in _BOOLEAN_OPTIONS and lowered not in _TRUE | _FALSE:
+            raise MeegleValidationError(f"the Redis URL has {name}={value!r}: use true or false")
+        if name == "db" and not value.strip().isdigit():
+            raise MeegleValidationError(f"the Redis URL has db={value!r}: it must be a number >= 0")
+    return url
+
+
 def shared_state_from_url(
     url: str,
     *,
@@ -973,6 +1062,7 @@ def shared_state_from_url(
     """
     mode = _check_mode(on_backend_error)
     timeout = _check_positive(socket_timeout, "socket_timeout")
+    _check_url(url)
     try:
         client = Redis.from_url(
             url,

@@ -30,7 +30,7 @@ from .._version import __version__
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The modules of this package that add a subcommand, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("demo", "export", "fake_server")
+COMMANDS: tuple[str, ...] = ("demo", "export", "fake_server", "sync")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,11 +6,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import MeegleValidationError
-from ..helpers.chunking import validate_id
 from ..models.ai import AINode
 from ..models.base import structure
 from ._base import EndpointGroup
-from ._checks import bad_answer, require_text, require_text_list
+from ._checks import bad_answer, require_id, require_text, require_text_list, shown
 
 __all__ = ["AI"]
 
@@ -20,7 +19,7 @@ def _node_body(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "project_key": require_text(project_key, "project_key"),
-        "work_item_id": validate_id(work_item_id),
+        "work_item_id": require_id(work_item_id),
     }
     if (state_key is None) == (node_uuid is None):
         raise MeegleValidationError("name the node with exactly one of state_key= and node_uuid=")
@@ -38,7 +37,7 @@ def _string_values(values: Mapping[str, Any], name: str, key_name: str) -> list[
     out = []
     for key, value in values.items():
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise MeegleValidationError(f"{name}[{key!r}] must be a string or a number")
+            raise MeegleValidationError(f"{name}[{shown(key)}] must be a string or a number")
         out.append({key_name: require_text(key, f"{name} key"), "value": str(value)})
     return out
 

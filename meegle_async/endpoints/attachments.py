@@ -16,17 +16,15 @@ from typing import IO, Any, overload
 
 from .._text import is_digits
 from ..errors import MeegleValidationError
-from ..helpers.chunking import validate_id
 from ..models.files import Attachment, DownloadedFile
 from ..transport.files import (
     MAX_UPLOAD_BYTES,
     DownloadSink,
     FileInput,
     Progress,
-    Upload,
 )
-from ._checks import bad_answer, require_text, require_text_list
-from .file_streams import FileStreams
+from ._checks import bad_answer, require_id, require_text, require_text_list, shown
+from .file_streams import FileStreams, upload_of
 
 __all__ = ["MAX_FILES_PER_FIELD", "MAX_UPLOAD_BYTES", "Attachments", "find_attachments"]
 
@@ -46,7 +44,7 @@ def _item_path(
     return {
         "project_key": require_text(project_key, "project_key"),
         "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
-        "work_item_id": validate_id(work_item_id),
+        "work_item_id": require_id(work_item_id),
     }
 
 
@@ -188,9 +186,9 @@ class Attachments(FileStreams):
         fields = _field_target(field_key, field_alias)
         if index is not None:
             if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-                raise MeegleValidationError(f"index must be an integer >= 0, not {index!r}")
+                raise MeegleValidationError(f"index must be an integer >= 0, not {shown(index)}")
             fields["index"] = str(index)
-        upload = Upload.of(file, filename=filename, content_type=content_type)
+        upload = upload_of(file, filename=filename, content_type=content_type)
         await self._file_call(
             _UPLOAD,
             path_params=path_params,
@@ -225,7 +223,7 @@ class Attachments(FileStreams):
             url = await client.attachments.upload_file("space_demo", b"...", filename="a.png")
         """
         path_params = {"project_key": require_text(project_key, "project_key")}
-        upload = Upload.of(file, filename=filename, content_type=content_type)
+        upload = upload_of(file, filename=filename, content_type=content_type)
         resp = await self._file_call(
             _UPLOAD_FILE, path_params=path_params, upload=upload, idempotency_key=idempotency_key
         )
@@ -366,7 +364,7 @@ class Attachments(FileStreams):
         """
         body: dict[str, Any] = {
             "project_key": require_text(project_key, "project_key"),
-            "work_item_id": validate_id(work_item_id),
+            "work_item_id": require_id(work_item_id),
             **_field_target(field_key, field_alias),
             "uuids": require_text_list(uuids, "uuids", one_string_ok=True),
         }

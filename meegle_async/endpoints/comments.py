@@ -18,13 +18,20 @@ from typing import Any, Literal
 
 from .._text import is_digits
 from ..errors import MeegleValidationError
-from ..helpers.chunking import validate_id
 from ..helpers.pagination import CursorPage, NumberedPage, iter_cursor, iter_page_numbers
 from ..models.base import structure
 from ..models.comments import Comment, CommentPage, CommentQueryPage, CommentV2
 from ..transport.response import RawResponse
 from ._base import EndpointGroup
-from ._checks import bad_answer, item_path, require_literal, require_page_number, require_text
+from ._checks import (
+    bad_answer,
+    item_path,
+    require_id,
+    require_literal,
+    require_page_number,
+    require_text,
+    shown,
+)
 
 __all__ = ["MAX_COMMENT_PAGE_SIZE", "CommentDirection", "Comments", "RichText"]
 
@@ -49,7 +56,7 @@ def _rich_text(value: object, name: str = "rich_text") -> Any:
             raise MeegleValidationError(f"{name} must not be empty")
         for i, block in enumerate(value):
             if not isinstance(block, Mapping):
-                raise MeegleValidationError(f"{name}[{i}] must be an object, not {block!r}")
+                raise MeegleValidationError(f"{name}[{i}] must be an object, not {shown(block)}")
         return [dict(block) for block in value]
     raise MeegleValidationError(
         f"{name} must be rich text (a list of blocks or an object), not {type(value).__name__}"
@@ -61,7 +68,7 @@ def _v1_content(content: str | None, rich_text: RichText | None) -> dict[str, An
     body: dict[str, Any] = {}
     if content is not None:
         if not isinstance(content, str):
-            raise MeegleValidationError(f"content must be a string, not {content!r}")
+            raise MeegleValidationError(f"content must be a string, not {shown(content)}")
         body["content"] = content
     if rich_text is not None:
         body["rich_text"] = _rich_text(rich_text)
@@ -71,12 +78,12 @@ def _v1_content(content: str | None, rich_text: RichText | None) -> dict[str, An
 
 
 def _comment_id(value: object) -> int:
-    return validate_id(value, name="comment_id")
+    return require_id(value, name="comment_id")
 
 
 def _v2_comment_id(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(validate_id(value, name="comment_id"))
+        return str(require_id(value, name="comment_id"))
     return require_text(value, "comment_id").strip()
 
 
@@ -134,7 +141,7 @@ def _v2_object(
     obj: dict[str, Any] = {
         "type": "WORKITEM",
         "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
-        "work_item_id": str(validate_id(work_item_id)),
+        "work_item_id": str(require_id(work_item_id)),
     }
     if field_key is not None:
         obj["type"] = "WORKITEMFIELD"
@@ -521,7 +528,7 @@ class Comments(EndpointGroup):
         paginator: dict[str, Any] = {"cursor": ""}
         if cursor is not None:
             if not isinstance(cursor, str):
-                raise MeegleValidationError(f"cursor must be a string, not {cursor!r}")
+                raise MeegleValidationError(f"cursor must be a string, not {shown(cursor)}")
             paginator["cursor"] = cursor
         if direction is not None:
             paginator["direction"] = _direction(direction)

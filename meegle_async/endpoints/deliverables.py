@@ -7,11 +7,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from ..errors import MeegleValidationError
-from ..helpers.chunking import gather_chunks, unique_ids, validate_id, validate_ids
+from ..helpers.chunking import gather_chunks, unique_ids
 from ..models.base import structure_list
 from ..models.deliverables import Deliverable, NodeConclusionOptions, NodeReview
 from ._base import EndpointGroup
-from ._checks import bad_answer, require_text, require_text_list
+from ._checks import bad_answer, require_id, require_ids, require_text, require_text_list, shown
 
 __all__ = ["MAX_REVIEW_NODES", "Deliverables", "ReviewOperation"]
 
@@ -45,7 +45,7 @@ class Deliverables(EndpointGroup):
                 print(d.deliverable_uuid, d.deliverable_info and d.deliverable_info.name)
         """
         project = require_text(project_key, "project_key")
-        ids = unique_ids(validate_ids(work_item_ids))
+        ids = unique_ids(require_ids(work_item_ids))
         if not ids:
             raise MeegleValidationError("work_item_ids is empty")
 
@@ -76,7 +76,7 @@ class Deliverables(EndpointGroup):
             "batch_query_finished",
             json={
                 "project_key": require_text(project_key, "project_key"),
-                "work_item_id": validate_id(work_item_id),
+                "work_item_id": require_id(work_item_id),
                 "node_ids": _nodes(node_ids),
             },
         )
@@ -103,7 +103,7 @@ class Deliverables(EndpointGroup):
             "batch_query_conclusion_option",
             json={
                 "project_key": require_text(project_key, "project_key"),
-                "work_item_id": validate_id(work_item_id),
+                "work_item_id": require_id(work_item_id),
                 "node_ids": _nodes(node_ids),
             },
         )
@@ -149,7 +149,7 @@ class Deliverables(EndpointGroup):
         """
         body: dict[str, Any] = {
             "project_key": require_text(project_key, "project_key"),
-            "work_item_id": validate_id(work_item_id),
+            "work_item_id": require_id(work_item_id),
             "node_id": require_text(node_id, "node_id"),
         }
         changes = {
@@ -169,7 +169,7 @@ class Deliverables(EndpointGroup):
                 raise MeegleValidationError("nothing to change: give opinion= or conclusion_key=")
             if operation_type not in ("node", "owner"):
                 raise MeegleValidationError(
-                    f'operation_type must be "node" or "owner", not {operation_type!r}'
+                    f'operation_type must be "node" or "owner", not {shown(operation_type)}'
                 )
             body.update(changes)
             body["operation_type"] = operation_type

@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from ..errors import MeeglePaginationError
-from ..helpers.chunking import validate_id
 from ..models.base import structure
 from ..models.fields import FieldOption
 from ..models.work_item_extras import FieldOptionsPage
 from ._base import EndpointGroup
-from ._checks import bad_answer, require_text
+from ._checks import bad_answer, require_id, require_text
 
 __all__ = ["FieldOptions"]
 
@@ -46,7 +45,7 @@ class FieldOptions(EndpointGroup):
             "field_key": require_text(field_key, "field_key"),
         }
         if work_item_id is not None:
-            body["work_item_id"] = validate_id(work_item_id)
+            body["work_item_id"] = require_id(work_item_id)
         if first_option_key is not None:
             body["first_option_key"] = require_text(first_option_key, "first_option_key")
         resp = await self._call("query_work_item_field_options", json=body)

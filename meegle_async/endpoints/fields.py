@@ -201,13 +201,10 @@ class Fields(FieldOptions):
         body: dict[str, Any] = {}
         if work_item_type_key is not None:
             body["work_item_type_key"] = require_text(work_item_type_key, "work_item_type_key")
-        resp = await self._request(
+        resp = await self._call(
             _GET_ALL,
-            "POST",
-            "/open_api/{project_key}/field/all",
             path_params={"project_key": require_text(project_key, "project_key")},
             json=body,
-            write=False,
         )
         return structure_list(resp.data, SimpleField)
 
@@ -359,14 +356,8 @@ class Fields(FieldOptions):
             authorized_roles=authorized_roles,
             team_option=team_option,
         )
-        resp = await self._request(
-            _CREATE,
-            "POST",
-            "/open_api/{project_key}/field/{work_item_type_key}/create",
-            path_params=path,
-            json=body,
-            write=True,
-            idempotency_key=idempotency_key,
+        resp = await self._call(
+            _CREATE, path_params=path, json=body, idempotency_key=idempotency_key
         )
         if not isinstance(resp.data, str) or not resp.data:
             raise MeegleServerError(
@@ -465,12 +456,4 @@ class Fields(FieldOptions):
                 "field_alias, help_description, authorized_roles, work_item_relation_uuid or "
                 "team_option"
             )
-        await self._request(
-            _UPDATE,
-            "PUT",
-            "/open_api/{project_key}/field/{work_item_type_key}",
-            path_params=path,
-            json=body,
-            write=True,
-            idempotency_key=idempotency_key,
-        )
+        await self._call(_UPDATE, path_params=path, json=body, idempotency_key=idempotency_key)

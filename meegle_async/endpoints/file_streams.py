@@ -12,19 +12,34 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import IO, Any, Literal
 
 from ..catalogue import ENDPOINTS
 from ..errors import MeegleValidationError
-from ..helpers.chunking import validate_id
 from ..helpers.pagination import NumberedPage, iter_page_numbers
 from ..models.base import structure_list
 from ..models.files import DownloadedFile, FileComment
-from ..transport.files import DownloadSink, FileInput, Progress, Upload, send_file_call
+from ..transport.files import (
+    MAX_UPLOAD_BYTES,
+    DownloadSink,
+    FileInput,
+    Progress,
+    Upload,
+    send_file_call,
+)
 from ..transport.response import RawResponse, record_raw_response
 from ..transport.session import CallOptions, Transport
 from ._base import EndpointGroup, Requester
-from ._checks import bad_answer, require_page_number, require_text
+from ._checks import (
+    bad_answer,
+    check_request,
+    require_header_text,
+    require_id,
+    require_page_number,
+    require_text,
+    shown,
+)
 
 __all__ = ["MAX_STREAM_UPLOAD_BYTES", "FileGroupBase", "FileStreams", "StreamResource"]
 
@@ -40,8 +55,36 @@ def _item_path(
     return {
         "project_key": require_text(project_key, "project_key"),
         "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
-        "work_item_id": validate_id(work_item_id),
+        "work_item_id": require_id(work_item_id),
     }
+
+
+def upload_of(
+    file: FileInput,
+    *,
+    filename: object,
+    content_type: object,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    limit_name: str = "100 MiB",
+) -> Upload:
+    """``Upload.of`` with the inputs checked first: a path the system cannot even look up (too
+    long, a NUL byte), and a file name or content type that cannot go in a multipart header
+    (control characters, lone surrogates), are ``MeegleValidationError``."""
+    if isinstance(file, (str, os.PathLike)):
+        try:
+            Path(file).is_file()
+        except (OSError, ValueError):
+            raise MeegleValidationError(f"file: {shown(file)} is not a readable file") from None
+    for name, value in (("filename", filename), ("content_type", content_type)):
+        if value is not None:
+            require_header_text(value, name)
+    return Upload.of(
+        file,
+        filename=filename,  # type: ignore[arg-type]
+        content_type=content_type,  # type: ignore[arg-type]
+        max_bytes=max_bytes,
+        limit_name=limit_name,
+    )
 
 
 class FileGroupBase(EndpointGroup):
@@ -54,6 +97,12 @@ class FileGroupBase(EndpointGroup):
 
     async def _file_call(self, name: str, **kwargs: Any) -> RawResponse:
         entry = ENDPOINTS[name]
+        check_request(
+            kwargs.get("path_params"),
+            kwargs.get("params"),
+            kwargs.get("json"),
+            kwargs.get("idempotency_key"),
+        )
         response = await send_file_call(
             self._transport,
             self._options,
@@ -105,10 +154,10 @@ class FileStreams(FileGroupBase):
         if resource_type not in ("CommentAttachment", "CommentMultiTextImg"):
             raise MeegleValidationError(
                 "resource_type must be 'CommentAttachment' or 'CommentMultiTextImg', "
-                f"not {resource_type!r}"
+                f"not {shown(resource_type)}"
             )
         item = _item_path(project_key, work_item_type_key, work_item_id)
-        upload = Upload.of(
+        upload = upload_of(
             file,
             filename=filename,
             content_type=content_type,

@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from ..errors import MeegleTooManyResultsError, MeegleValidationError
-from ..helpers.chunking import validate_id, validate_ids
 from ..helpers.pagination import NumberedPage, iter_page_numbers
 from ..models.base import structure, structure_list
 from ..models.common import input_json, input_json_list
@@ -36,10 +35,13 @@ from ._base import EndpointGroup
 from ._checks import (
     bad_answer,
     item_path,
+    require_id,
+    require_ids,
     require_literal,
     require_page_number,
     require_text,
     require_text_list,
+    shown,
 )
 
 __all__ = ["MAX_RELATION_PAGE_SIZE", "RELATION_SEARCH_RESULT_CAP", "Relations"]
@@ -291,7 +293,7 @@ class Relations(EndpointGroup):
         if relation_rule_id is not None:
             body["relation_rule_id"] = require_text(relation_rule_id, "relation_rule_id")
         if relation_work_item_id is not None:
-            body["relation_work_item_id"] = validate_id(
+            body["relation_work_item_id"] = require_id(
                 relation_work_item_id, name="relation_work_item_id"
             )
         if relation_work_item_type_key is not None:
@@ -350,7 +352,7 @@ class Relations(EndpointGroup):
         if not items:
             raise MeegleValidationError("instances needs at least one work item to bind")
         for i, item in enumerate(items):
-            item["work_item_id"] = validate_id(
+            item["work_item_id"] = require_id(
                 item.get("work_item_id"), name=f"instances[{i}].work_item_id"
             )
         body: dict[str, Any] = {"instances": items}
@@ -396,9 +398,7 @@ class Relations(EndpointGroup):
         """
         path = item_path(project_key, work_item_type_key, work_item_id)
         body: dict[str, Any] = {
-            "relation_work_item_id": validate_id(
-                relation_work_item_id, name="relation_work_item_id"
-            )
+            "relation_work_item_id": require_id(relation_work_item_id, name="relation_work_item_id")
         }
         if relation_rule_id is not None:
             body["relation_rule_id"] = require_text(relation_rule_id, "relation_rule_id")
@@ -452,7 +452,7 @@ class Relations(EndpointGroup):
             raise MeegleValidationError("story_relations needs at least one link")
         for i, link in enumerate(links):
             for key in ("local_work_item_id", "remote_work_item_id"):
-                link[key] = validate_id(link.get(key), name=f"story_relations[{i}].{key}")
+                link[key] = require_id(link.get(key), name=f"story_relations[{i}].{key}")
             if link.get("relation_id") is not None:
                 require_text(link["relation_id"], f"story_relations[{i}].relation_id")
         resp = await self._call(
@@ -486,7 +486,7 @@ class Relations(EndpointGroup):
             print(links.linked(1001))
         """
         path = {"project_key": require_text(project_key, "project_key")}
-        ids = validate_ids(work_item_ids)
+        ids = require_ids(work_item_ids)
         if not ids:
             raise MeegleValidationError("work_item_ids needs at least one id")
         resp = await self._call(
@@ -645,7 +645,7 @@ class Relations(EndpointGroup):
         size = require_page_number(page_size, "page_size", maximum=MAX_RELATION_PAGE_SIZE)
         hint = (
             f"work item {path['work_item_id']} links more than {RELATION_SEARCH_RESULT_CAP} "
-            f"{body['relation_work_item_type_key']} items through {body['relation_key']!r}; "
+            f"{body['relation_work_item_type_key']} items through {shown(body['relation_key'])}; "
             "search_by_relation serves at most 5000 and cannot be narrowed: read the relation "
             "field's values from work_items.get_details instead"
         )

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import MeegleValidationError
-from ..helpers.chunking import gather_chunks, in_input_order, unique_ids, validate_id, validate_ids
+from ..helpers.by_ids import (
+    Coalescer,
+    FoundAndMissing,
+    ServerHabit,
+    fetch_by_ids,
+    raise_missing,
+)
+from ..helpers.chunking import validate_id, validate_ids
 from ..helpers.field_builder import FieldMetadataCache
 from ..helpers.pagination import CursorPage, iter_cursor
 from ..models.base import structure, structure_list
@@ -20,11 +28,10 @@ from ..models.resources import (
 )
 from ..models.work_items import Expand
 from ._base import EndpointGroup, Requester
-from ._checks import bad_answer, check_fields, check_search_group, require_text
+from ._checks import bad_answer, check_search_group, require_text
 from .work_items import (
     _CREATE_FORBIDDEN,
     WorkItems,
-    _expand_json,
     _int_answer,
     _pairs_json,
     _positive_int,
@@ -34,6 +41,9 @@ __all__ = ["MAX_FIELD_SELECTED", "Resources"]
 
 #: ``field_selected`` takes at most this many field keys.
 MAX_FIELD_SELECTED = 20
+
+#: What coalesced ``get`` calls must share: space, type, fields and expand (as JSON).
+_Group = tuple[str, str, tuple[str, ...] | None, str | None]
 
 
 class Resources(EndpointGroup):
@@ -46,6 +56,12 @@ class Resources(EndpointGroup):
         super().__init__(request)
         # fields= goes through the work items' builder and its (shared) metadata cache.
         self._items = WorkItems(request, field_metadata=field_metadata)
+        self._habit = ServerHabit()  # what get_details learnt about unknown ids
+        self._coalescer: Coalescer[_Group, ResourceInstance] = Coalescer(
+            self._fetch_instances,
+            endpoint="get_work_item_resource_instance_detail",
+            what="resource instance",
+        )
 
     async def get_details(
         self,
@@ -55,10 +71,16 @@ class Resources(EndpointGroup):
         *,
         fields: Iterable[str] | None = None,
         expand: Expand | Mapping[str, Any] | None = None,
+        missing: Literal["raise", "skip"] = "skip",
     ) -> list[ResourceInstance]:
         """Resource instances by id: any number of ids, 50 a request, results in input order.
 
         ``POST /open_api/work_item/resource/query``
+
+        Ids that are not resource instances of the type (or do not exist) follow one rule
+        whatever the chunking, as in ``work_items.get_details``: ``missing="skip"`` (default)
+        leaves them out; ``"raise"`` raises ``MeegleMissingIdsError`` with ``found`` and
+        ``missing_ids``.
 
         Args:
             project_key: the space's project_key.
@@ -67,41 +89,104 @@ class Resources(EndpointGroup):
             fields: field keys to return (all when left out); ``-key`` leaves one out, not
                 mixed with plain keys.
             expand: an ``Expand`` (or dict).
+            missing: ``"raise"`` or ``"skip"``: what to do about ids that are not instances.
 
         Returns:
-            The resource instances found, in the order of ``work_item_ids``; ids that are not
-            resource instances are left out by the server (compare lengths to know).
+            The resource instances found, in the order of ``work_item_ids``.
 
         Raises:
-            MeegleNotFoundError: an id does not exist (30005).
+            MeegleMissingIdsError: some ids are not resource instances and ``missing="raise"``.
             MeegleInvalidParamsError: bad ids (20005).
+
+        Example::
+
+            instances = await client.resources.get_details("space", "story", ids, missing="skip")
         """
-        project_key = require_text(project_key, "project_key")
-        work_item_type_key = require_text(work_item_type_key, "work_item_type_key")
+        if missing not in ("raise", "skip"):
+            raise MeegleValidationError(f'missing must be "raise" or "skip", not {missing!r}')
         ids = validate_ids(work_item_ids)
+        group = self._items._details_group(project_key, work_item_type_key, fields, expand)
+        outcome = await self._fetch_instances(group, ids)
+        return raise_missing(
+            ids,
+            outcome,
+            missing=missing,
+            endpoint="get_work_item_resource_instance_detail",
+            what="resource instance",
+        )
+
+    async def get(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_id: int | str,
+        *,
+        fields: Iterable[str] | None = None,
+        expand: Expand | Mapping[str, Any] | None = None,
+    ) -> ResourceInstance:
+        """One resource instance by id; concurrent calls share one request of up to 50 ids.
+
+        ``POST /open_api/work_item/resource/query``
+
+        Coalesced like ``work_items.get`` (same space, type, ``fields`` and ``expand``, same
+        loop iteration or ``coalesce_window``). Subtasks have no batch-by-id endpoint, so
+        ``tasks`` has no such method.
+
+        Args:
+            project_key: the space's project_key.
+            work_item_type_key: the instance's type.
+            work_item_id: the id (an int or a digit string).
+            fields: as for ``get_details``.
+            expand: as for ``get_details``.
+
+        Returns:
+            The ``ResourceInstance``.
+
+        Raises:
+            MeegleValidationError: a bad id or option.
+            MeegleNotFoundError: the id is not a resource instance of that type (30005).
+
+        Example::
+
+            instance = await client.resources.get("space", "story", 1001)
+        """
+        item_id = validate_id(work_item_id)
+        group = self._items._details_group(project_key, work_item_type_key, fields, expand)
+        return await self._coalescer.get(group, item_id)
+
+    @property
+    def coalesce_window(self) -> float:
+        """Seconds ``get`` waits after a first call for others to join its request."""
+        return self._coalescer.window
+
+    @coalesce_window.setter
+    def coalesce_window(self, seconds: float) -> None:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise MeegleValidationError(
+                f"coalesce_window must be a number of seconds >= 0, not {seconds!r}"
+            )
+        self._coalescer.window = float(seconds)
+
+    async def _fetch_instances(
+        self, group: _Group, ids: list[int]
+    ) -> FoundAndMissing[ResourceInstance]:
+        project_key, work_item_type_key, fields, expand = group
         base: dict[str, Any] = {
             "project_key": project_key,
             "work_item_type_key": work_item_type_key,
         }
-        checked = check_fields(fields)
-        if checked is not None:
-            base["fields"] = checked
-        expand_json = _expand_json(expand)
-        if expand_json is not None:
-            base["expand"] = expand_json
+        if fields is not None:
+            base["fields"] = list(fields)
+        if expand is not None:
+            base["expand"] = json.loads(expand)
 
         async def fetch(chunk: list[int]) -> list[ResourceInstance]:
-            resp = await self._request(
-                "get_work_item_resource_instance_detail",
-                "POST",
-                "/open_api/work_item/resource/query",
-                json={**base, "work_item_ids": chunk},
-                write=False,
+            resp = await self._call(
+                "get_work_item_resource_instance_detail", json={**base, "work_item_ids": chunk}
             )
             return structure_list(resp.data, ResourceInstance)
 
-        pages = await gather_chunks(unique_ids(ids), fetch)
-        return in_input_order(ids, (r for page in pages for r in page), key=_instance_id)
+        return await fetch_by_ids(ids, fetch, _instance_id, habit=self._habit)
 
     async def update(
         self,
@@ -145,17 +230,14 @@ class Resources(EndpointGroup):
             purpose="update",
         )
         pairs = _pairs_json(update_fields, "update_fields", required=True)
-        await self._request(
+        await self._call(
             "update_work_item_resource_instance",
-            "POST",
-            "/open_api/work_item/resource/update",
             json={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
                 "update_fields": pairs,
             },
-            write=True,
             idempotency_key=idempotency_key,
         )
 
@@ -247,13 +329,7 @@ class Resources(EndpointGroup):
         payload = dict(body)
         if search_after is not None:
             payload["pagination"] = {**payload.get("pagination", {}), "search_after": search_after}
-        resp = await self._request(
-            "search_work_item_resource_instances",
-            "POST",
-            "/open_api/work_item/resource/search/params",
-            json=payload,
-            write=False,
-        )
+        resp = await self._call("search_work_item_resource_instances", json=payload)
         return structure({"data": resp.data, "pagination": resp.pagination}, ResourceSearchPage)
 
     async def create(
@@ -313,13 +389,8 @@ class Resources(EndpointGroup):
         pairs = _pairs_json(field_value_pairs, "field_value_pairs")
         if pairs is not None:
             body["field_value_pairs"] = pairs
-        resp = await self._request(
-            "create_work_item_resource_repository",
-            "POST",
-            "/open_api/work_item/resource/create_work_item",
-            json=body,
-            write=True,
-            idempotency_key=idempotency_key,
+        resp = await self._call(
+            "create_work_item_resource_repository", json=body, idempotency_key=idempotency_key
         )
         return _int_answer(resp, "create_work_item_resource_repository", key="work_item_id")
 
@@ -371,16 +442,13 @@ class Resources(EndpointGroup):
         pairs = _pairs_json(field_value_pairs, "field_value_pairs", forbidden=_CREATE_FORBIDDEN)
         if pairs is not None:
             body["field_value_pairs"] = pairs
-        resp = await self._request(
+        resp = await self._call(
             "create_work_item_through_resources",
-            "POST",
-            "/open_api/work_item/resource/{project_key}/{work_item_id}/create_instance",
             path_params={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_id": validate_id(resource_work_item_id, name="resource_work_item_id"),
             },
             json=body,
-            write=True,
             idempotency_key=idempotency_key,
         )
         if not isinstance(resp.data, Mapping):

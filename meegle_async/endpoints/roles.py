@@ -11,7 +11,7 @@ from ..helpers.lookups import LookupCache
 from ..models.base import structure_list
 from ..models.space_config import FlowRole
 from ._base import Requester
-from ._checks import require_text
+from ._checks import require_flag, require_text
 from .role_admin import RoleAdmin
 
 __all__ = ["Roles"]
@@ -59,7 +59,7 @@ class Roles(RoleAdmin):
             resp = await self._call("query_role_conf_details", path_params=path)
             return structure_list(resp.data, FlowRole)
 
-        if not cached:
+        if not require_flag(cached, "cached"):
             return await load()
         return await self.lookups.get(
             ("roles", path["project_key"], path["work_item_type_key"]), load

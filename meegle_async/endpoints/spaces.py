@@ -14,7 +14,7 @@ from ..models.enums import SpaceOrder
 from ..models.space_config import WorkItemTypeInfo
 from ..models.spaces import Space, WorkItemType
 from ._base import EndpointGroup, Requester
-from ._checks import bad_answer, require_text, require_text_list
+from ._checks import bad_answer, require_flag, require_text, require_text_list, shown
 
 __all__ = ["MAX_SPACES_PER_DETAIL_REQUEST", "SPACE_ORDERS", "Spaces"]
 
@@ -83,9 +83,9 @@ class Spaces(EndpointGroup):
             for i, value in enumerate(body["order"]):
                 if value not in SPACE_ORDERS:
                     raise MeegleValidationError(
-                        f"order[{i}]: {value!r} is not one of {', '.join(SPACE_ORDERS)}"
+                        f"order[{i}]: {shown(value)} is not one of {', '.join(SPACE_ORDERS)}"
                     )
-        resp = await self._request(_LIST, "POST", "/open_api/projects", json=body, write=False)
+        resp = await self._call(_LIST, json=body)
         data = resp.data if resp.data is not None else []
         if not isinstance(data, list) or not all(isinstance(k, str) for k in data):
             raise bad_answer(resp, "expected a list of project keys")
@@ -144,9 +144,7 @@ class Spaces(EndpointGroup):
                 body.setdefault(kind, []).append(value)
             if acting is not None:
                 body["user_key"] = acting
-            resp = await self._request(
-                _DETAIL, "POST", "/open_api/projects/detail", json=body, write=False
-            )
+            resp = await self._call(_DETAIL, json=body)
             data = resp.data if resp.data is not None else {}
             if not isinstance(data, Mapping):
                 raise bad_answer(resp, "expected an object of project key -> project")
@@ -180,12 +178,8 @@ class Spaces(EndpointGroup):
             for t in await client.spaces.get_work_item_types("space"):
                 print(t.type_key, t.name, "disabled" if t.is_disabled else "")
         """
-        resp = await self._request(
-            _TYPES,
-            "GET",
-            "/open_api/{project_key}/work_item/all-types",
-            path_params={"project_key": require_text(project_key, "project_key")},
-            write=False,
+        resp = await self._call(
+            _TYPES, path_params={"project_key": require_text(project_key, "project_key")}
         )
         return structure_list(resp.data or [], WorkItemType)
 
@@ -215,7 +209,11 @@ class Spaces(EndpointGroup):
             print(info.name, info.flow_mode)
         """
         return await work_item_type_info(
-            self, self.lookups, project_key, work_item_type_key, cached=cached
+            self,
+            self.lookups,
+            project_key,
+            work_item_type_key,
+            cached=require_flag(cached, "cached"),
         )
 
     async def update_work_item_type(
@@ -269,7 +267,9 @@ class Spaces(EndpointGroup):
         body: dict[str, Any] = {}
         if description is not None:
             if not isinstance(description, str):
-                raise MeegleValidationError(f"description must be a string, not {description!r}")
+                raise MeegleValidationError(
+                    f"description must be a string, not {shown(description)}"
+                )
             body["description"] = description
         for name, flag in (
             ("is_disabled", is_disabled),
@@ -279,7 +279,7 @@ class Spaces(EndpointGroup):
         ):
             if flag is not None:
                 if not isinstance(flag, bool):
-                    raise MeegleValidationError(f"{name} must be True or False, not {flag!r}")
+                    raise MeegleValidationError(f"{name} must be True or False, not {shown(flag)}")
                 body[name] = flag
         for name, text in (
             ("schedule_field_key", schedule_field_key),

@@ -43,8 +43,6 @@ _UPDATE = "update_tasks"
 _MODIFY = "complete_or_rollback_tasks"
 _DELETE = "delete_tasks"
 
-_ITEM_PATH = "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}"
-
 
 def _item_path(
     project_key: str, work_item_type_key: str, work_item_id: int | str
@@ -191,9 +189,7 @@ class Tasks(EndpointGroup):
         return await self._search_page(body)
 
     async def _search_page(self, body: Mapping[str, Any]) -> TaskSearchPage:
-        resp = await self._request(
-            _SEARCH, "POST", "/open_api/work_item/subtask/search", json=dict(body), write=False
-        )
+        resp = await self._call(_SEARCH, json=dict(body))
         return structure({"items": resp.data or [], "pagination": resp.pagination}, TaskSearchPage)
 
     async def iter_search(
@@ -324,14 +320,7 @@ class Tasks(EndpointGroup):
         """
         path = _item_path(project_key, work_item_type_key, work_item_id)
         params = None if node_id is None else {"node_id": require_text(node_id, "node_id")}
-        resp = await self._request(
-            _DETAILS,
-            "GET",
-            _ITEM_PATH + "/workflow/task",
-            path_params=path,
-            params=params,
-            write=False,
-        )
+        resp = await self._call(_DETAILS, path_params=path, params=params)
         return structure_list(resp.data, NodeTask)
 
     async def create(
@@ -400,14 +389,8 @@ class Tasks(EndpointGroup):
             body["field_value_pairs"] = input_json_list(
                 field_value_pairs, FieldValuePair, name="field_value_pairs"
             )
-        resp = await self._request(
-            _CREATE,
-            "POST",
-            _ITEM_PATH + "/workflow/task",
-            path_params=path,
-            json=body,
-            write=True,
-            idempotency_key=idempotency_key,
+        resp = await self._call(
+            _CREATE, path_params=path, json=body, idempotency_key=idempotency_key
         )
         return _new_id(resp)
 
@@ -483,15 +466,7 @@ class Tasks(EndpointGroup):
                 "nothing to update: pass name, assignee, role_assignee, schedule, note, "
                 "deliverable or update_fields"
             )
-        await self._request(
-            _UPDATE,
-            "POST",
-            _ITEM_PATH + "/workflow/{node_id}/task/{task_id}",
-            path_params=path,
-            json=body,
-            write=True,
-            idempotency_key=idempotency_key,
-        )
+        await self._call(_UPDATE, path_params=path, json=body, idempotency_key=idempotency_key)
 
     async def complete_or_rollback(
         self,
@@ -553,15 +528,7 @@ class Tasks(EndpointGroup):
             body["deliverable"] = input_json_list(deliverable, FieldValuePair, name="deliverable")
         if note is not None:
             body["note"] = _note(note)
-        await self._request(
-            _MODIFY,
-            "POST",
-            _ITEM_PATH + "/subtask/modify",
-            path_params=path,
-            json=body,
-            write=True,
-            idempotency_key=idempotency_key,
-        )
+        await self._call(_MODIFY, path_params=path, json=body, idempotency_key=idempotency_key)
 
     async def complete(
         self,
@@ -671,14 +638,7 @@ class Tasks(EndpointGroup):
         """
         path = _item_path(project_key, work_item_type_key, work_item_id)
         path["task_id"] = validate_id(task_id, name="task_id")
-        await self._request(
-            _DELETE,
-            "DELETE",
-            _ITEM_PATH + "/task/{task_id}",
-            path_params=path,
-            write=True,
-            idempotency_key=idempotency_key,
-        )
+        await self._call(_DELETE, path_params=path, idempotency_key=idempotency_key)
 
 
 def _note(note: object) -> str:

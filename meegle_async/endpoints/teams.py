@@ -16,7 +16,13 @@ from ..helpers.lookups import LookupCache
 from ..models.base import structure, structure_list
 from ..models.space_config import BusinessLine, Team, UserGroup, UserGroupPage
 from ._base import Requester
-from ._checks import require_literal, require_page_number, require_text, require_text_list
+from ._checks import (
+    require_flag,
+    require_literal,
+    require_page_number,
+    require_text,
+    require_text_list,
+)
 from .user_groups import UserGroupAdmin
 
 __all__ = ["MAX_GROUPS_PER_REQUEST", "MAX_GROUP_PAGE_SIZE", "USER_GROUP_TYPES", "Teams"]
@@ -66,6 +72,7 @@ class Teams(UserGroupAdmin):
             resp = await self._call("list_project_team", path_params={"project_key": key})
             return structure_list(resp.data, Team)
 
+        cached = require_flag(cached, "cached")
         return await self.lookups.get(("teams", key), load) if cached else await load()
 
     async def list_business_lines(
@@ -96,6 +103,7 @@ class Teams(UserGroupAdmin):
             resp = await self._call("query_businesses", path_params={"project_key": key})
             return structure_list(resp.data, BusinessLine)
 
+        cached = require_flag(cached, "cached")
         return await self.lookups.get(("business_lines", key), load) if cached else await load()
 
     async def list_group_members(

@@ -8,12 +8,11 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 
-from ..helpers.chunking import validate_id
 from ..helpers.lookups import LookupCache
 from ..models.base import structure, structure_list
 from ..models.space_config import ProcessTemplate, TemplateDetail
 from ._base import Requester
-from ._checks import bad_answer, require_text
+from ._checks import bad_answer, require_flag, require_id, require_text
 from .template_admin import TemplateAdmin
 
 __all__ = ["Templates"]
@@ -60,7 +59,7 @@ class Templates(TemplateAdmin):
             resp = await self._call("list_template_conf", path_params=path)
             return structure_list(resp.data, ProcessTemplate)
 
-        if not cached:
+        if not require_flag(cached, "cached"):
             return await load()
         return await self.lookups.get(
             ("templates", path["project_key"], path["work_item_type_key"]), load
@@ -93,7 +92,7 @@ class Templates(TemplateAdmin):
         """
         path = {
             "project_key": require_text(project_key, "project_key"),
-            "template_id": validate_id(template_id, name="template_id"),
+            "template_id": require_id(template_id, name="template_id"),
         }
 
         async def load() -> TemplateDetail:
@@ -102,6 +101,6 @@ class Templates(TemplateAdmin):
                 raise bad_answer(resp, "expected the template object")
             return structure(resp.data, TemplateDetail)
 
-        if not cached:
+        if not require_flag(cached, "cached"):
             return await load()
         return await self.lookups.get(("template", path["project_key"], path["template_id"]), load)

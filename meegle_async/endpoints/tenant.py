@@ -12,7 +12,7 @@ from ..models.base import structure, structure_list
 from ..models.tenant import Department, Tenant
 from ..models.users import User
 from ._base import EndpointGroup
-from ._checks import bad_answer, require_text, require_text_list
+from ._checks import bad_answer, require_text, require_text_list, shown
 
 __all__ = ["TenantAdmin"]
 
@@ -27,7 +27,8 @@ def _names(value: Mapping[str, str] | str, name: str = "name") -> dict[str, str]
     if not isinstance(value, Mapping) or not value:
         raise MeegleValidationError(f"{name} must be a non-empty mapping of language -> name")
     return {
-        require_text(k, f"{name} key"): require_text(v, f"{name}[{k!r}]") for k, v in value.items()
+        require_text(k, f"{name} key"): require_text(v, f"{name}[{shown(k)}]")
+        for k, v in value.items()
     }
 
 
@@ -249,6 +250,10 @@ class TenantAdmin(EndpointGroup):
             body["emails"] = require_text_list(emails, "emails")
         if out_users is not None:
             outs = []
+            if isinstance(out_users, (str, bytes, Mapping)) or not isinstance(out_users, Iterable):
+                raise MeegleValidationError(
+                    f"out_users must be a list of mappings, not {shown(out_users)}"
+                )
             for i, out in enumerate(out_users):
                 if not isinstance(out, Mapping):
                     raise MeegleValidationError(f"out_users[{i}] must be a mapping")

@@ -75,9 +75,7 @@ class Users(EndpointGroup):
             if tenant is not None:
                 body["tenant_key"] = tenant
             try:
-                resp = await self._request(
-                    _QUERY, "POST", "/open_api/user/query", json=body, write=False
-                )
+                resp = await self._call(_QUERY, json=body)
             except MeegleNotFoundError as exc:
                 if exc.code == _NOTHING_FOUND:
                     return []
@@ -115,5 +113,5 @@ class Users(EndpointGroup):
         body: dict[str, Any] = {"query": require_text(query, "query")}
         if project_key is not None:
             body["project_key"] = require_text(project_key, "project_key")
-        resp = await self._request(_SEARCH, "POST", "/open_api/user/search", json=body, write=False)
+        resp = await self._call(_SEARCH, json=body)
         return structure_list(resp.data or [], User)

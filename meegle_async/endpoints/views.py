@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Literal
 
 from ..errors import MeegleAPIError, MeegleValidationError
-from ..helpers.chunking import unique_ids, validate_ids
+from ..helpers.chunking import unique_ids
 from ..helpers.pagination import NumberedPage, iter_page_numbers
 from ..helpers.splitting import check_time_range
 from ..models.base import structure, structure_list
@@ -24,9 +24,12 @@ from ._base import EndpointGroup
 from ._checks import (
     bad_answer,
     check_search_group,
+    require_flag,
+    require_ids,
     require_page_number,
     require_text,
     require_text_list,
+    shown,
 )
 
 __all__ = [
@@ -62,12 +65,12 @@ def _cooperation(
     """Add the collaborator settings shared by the view writes to ``body``."""
     if mode is not None:
         if mode not in (1, 2, 3) or isinstance(mode, bool):
-            raise MeegleValidationError(f"cooperation_mode must be 1, 2 or 3, not {mode!r}")
+            raise MeegleValidationError(f"cooperation_mode must be 1, 2 or 3, not {shown(mode)}")
         body["cooperation_mode"] = mode
     if user_keys is not None:
         body["cooperation_user_keys"] = require_text_list(user_keys, "cooperation_user_keys")
     if team_ids is not None:
-        body["cooperation_team_ids"] = validate_ids(team_ids, name="cooperation_team_ids")
+        body["cooperation_team_ids"] = require_ids(team_ids, name="cooperation_team_ids")
     if mode in (2, 3) and (user_keys is not None or team_ids is not None):
         raise MeegleValidationError(
             "cooperation_user_keys and cooperation_team_ids apply only with cooperation_mode=1"
@@ -75,7 +78,7 @@ def _cooperation(
 
 
 def _id_list(values: Iterable[int | str], name: str) -> list[int]:
-    ids = unique_ids(validate_ids(values, name=name))
+    ids = unique_ids(require_ids(values, name))
     if len(ids) > FIXED_VIEW_MAX_ITEMS:
         raise MeegleValidationError(
             f"{name} has {len(ids)} ids; a fixed view takes at most {FIXED_VIEW_MAX_ITEMS} at a "
@@ -141,7 +144,7 @@ class Views(EndpointGroup):
         if created_at is not None:
             start, end = check_time_range(created_at, name="created_at")
             body["created_at"] = {"start": start} if end is None else {"start": start, "end": end}
-        if quick_filters:
+        if require_flag(quick_filters, "quick_filters"):
             body["is_query_quick_filter"] = True
         if page_num is not None:
             body["page_num"] = require_page_number(page_num, "page_num")

@@ -13,14 +13,13 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from ..errors import MeegleValidationError
-from ..helpers.chunking import validate_id, validate_ids
 from ..helpers.pagination import NumberedPage, iter_page_numbers
 from ..helpers.windows import check_ms
 from ..models.base import structure, structure_list
 from ..models.common import input_json
 from ..models.work_hours import WorkHourEntry, WorkHourPage, WorkHourRecord, WorkHourUpdate
 from ._base import EndpointGroup
-from ._checks import require_page_number, require_text
+from ._checks import require_id, require_ids, require_page_number, require_text, shown
 
 __all__ = ["WORK_HOURS_PAGE_SIZE", "WorkHours"]
 
@@ -31,9 +30,9 @@ WORK_HOURS_PAGE_SIZE = 50
 def _hours(value: Any, name: str) -> str:
     """Hours as the request sends them: a positive finite number, written as a string."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise MeegleValidationError(f"{name} must be a number of hours, not {value!r}")
+        raise MeegleValidationError(f"{name} must be a number of hours, not {shown(value)}")
     if not math.isfinite(value) or value <= 0:
-        raise MeegleValidationError(f"{name} must be a positive finite number, not {value!r}")
+        raise MeegleValidationError(f"{name} must be a positive finite number, not {shown(value)}")
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
@@ -63,7 +62,7 @@ class WorkHours(EndpointGroup):
         return {
             "project_key": require_text(project_key, "project_key"),
             "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
-            "work_item_id": validate_id(work_item_id),
+            "work_item_id": require_id(work_item_id),
         }
 
     async def list(
@@ -194,7 +193,7 @@ class WorkHours(EndpointGroup):
         out = []
         for i, update in enumerate(updates):
             entry = input_json(update, WorkHourUpdate, name=f"updates[{i}]")
-            entry["id"] = validate_id(entry.get("id"), name=f"updates[{i}].id")
+            entry["id"] = require_id(entry.get("id"), name=f"updates[{i}].id")
             if entry.get("work_time") is None and entry.get("work_description") is None:
                 raise MeegleValidationError(
                     f"updates[{i}] changes nothing: give work_time or work_description"
@@ -233,7 +232,7 @@ class WorkHours(EndpointGroup):
 
             await client.work_hours.delete("space_demo", "story", item_id, [record_id])
         """
-        ids = validate_ids(record_ids, name="record_ids")
+        ids = require_ids(record_ids, name="record_ids")
         if not ids:
             raise MeegleValidationError("record_ids is empty: name the records to delete")
         await self._call(

@@ -7,12 +7,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import MeegleValidationError
-from ..helpers.chunking import validate_id
 from ..models.base import structure
 from ..models.common import input_json_list
 from ..models.work_item_extras import BotJoinChatResult, MultiSignal, MultiSignalDetail
 from ._base import EndpointGroup
-from ._checks import bad_answer, require_text, require_text_list
+from ._checks import bad_answer, require_id, require_text, require_text_list
 
 __all__ = ["WorkItemExtras"]
 
@@ -75,7 +74,7 @@ class WorkItemExtras(EndpointGroup):
             path_params={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
-                "work_item_id": validate_id(work_item_id),
+                "work_item_id": require_id(work_item_id),
             },
             json=body,
             idempotency_key=idempotency_key,
@@ -115,7 +114,7 @@ class WorkItemExtras(EndpointGroup):
             "invite_bot_join_chat",
             path_params={
                 "project_key": require_text(project_key, "project_key"),
-                "work_item_id": validate_id(work_item_id),
+                "work_item_id": require_id(work_item_id),
             },
             json={
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),

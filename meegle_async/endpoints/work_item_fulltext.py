@@ -26,6 +26,7 @@ from ._checks import (
     require_page_number,
     require_text,
     require_text_list,
+    shown,
 )
 
 __all__ = [
@@ -132,7 +133,7 @@ class WorkItemFullTextSearch(EndpointGroup):
         text = require_text(query, "query", limit=QUERY_MAX_LENGTH)
         if query_type not in ("workitem", "view"):
             raise MeegleValidationError(
-                f'query_type must be "workitem" or "view", not {query_type!r}'
+                f'query_type must be "workitem" or "view", not {shown(query_type)}'
             )
         body: dict[str, Any] = {"query": text, "query_type": query_type}
         if project_keys is not None:

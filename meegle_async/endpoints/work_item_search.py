@@ -783,35 +783,15 @@ class WorkItemSearch(EndpointGroup):
         return resolve_search_labels(group, metadata)
 
     async def _filter_page(self, project_key: str, body: Mapping[str, Any]) -> WorkItemPage:
-        resp = await self._request(
-            _FILTER,
-            "POST",
-            "/open_api/{project_key}/work_item/filter",
-            path_params={"project_key": project_key},
-            json=dict(body),
-            write=False,
-        )
+        resp = await self._call(_FILTER, path_params={"project_key": project_key}, json=dict(body))
         return _page(resp.data, resp.pagination)
 
     async def _search_page(self, path: Mapping[str, str], body: Mapping[str, Any]) -> WorkItemPage:
-        resp = await self._request(
-            _SEARCH,
-            "POST",
-            "/open_api/{project_key}/work_item/{work_item_type_key}/search/params",
-            path_params=path,
-            json=dict(body),
-            write=False,
-        )
+        resp = await self._call(_SEARCH, path_params=path, json=dict(body))
         return _page(resp.data, resp.pagination)
 
     async def _across_page(self, body: Mapping[str, Any]) -> WorkItemPage:
-        resp = await self._request(
-            _ACROSS,
-            "POST",
-            "/open_api/work_items/filter_across_project",
-            json=dict(body),
-            write=False,
-        )
+        resp = await self._call(_ACROSS, json=dict(body))
         return _page(resp.data, resp.pagination)
 
 

@@ -7,9 +7,10 @@ sent, and raises ``MeegleValidationError`` saying what to change.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import (
     MeegleBatchSubmitError,
@@ -17,11 +18,16 @@ from ..errors import (
     MeegleTimeoutError,
     MeegleValidationError,
 )
+from ..helpers.by_ids import (
+    Coalescer,
+    FoundAndMissing,
+    ServerHabit,
+    fetch_by_ids,
+    raise_missing,
+)
 from ..helpers.chunking import (
     MAX_IDS_PER_REQUEST,
     chunked,
-    gather_chunks,
-    in_input_order,
     unique_ids,
     validate_id,
     validate_ids,
@@ -118,6 +124,9 @@ CHANGE_LOG_EARLIEST_MS = 1_719_878_400_000
 CHANGE_LOG_MAX_PAGE_SIZE = 200
 
 _COMPOUND_ACTIONS = ("add", "update", "delete")
+
+#: What coalesced ``get`` calls must share: space, type, fields and expand (as JSON).
+_DetailsGroup = tuple[str, str, tuple[str, ...] | None, str | None]
 
 
 # -- input checks shared with the resources group -----------------------------------------
@@ -256,6 +265,10 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         super().__init__(request)
         # The client passes the cache its with_options copies share; alone, a group keeps its own.
         self._field_metadata = FieldMetadataCache() if field_metadata is None else field_metadata
+        self._habit = ServerHabit()  # what get_details learnt about unknown ids
+        self._coalescer: Coalescer[_DetailsGroup, WorkItem] = Coalescer(
+            self._fetch_details, endpoint="get_work_item_details"
+        )
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -283,15 +296,12 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             priority = next(f for f in meta if f.field_key == "priority")
             p1 = priority.option_value("P1")
         """
-        resp = await self._request(
+        resp = await self._call(
             "get_work_item_creation_metadata",
-            "GET",
-            "/open_api/{project_key}/work_item/{work_item_type_key}/meta",
             path_params={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
             },
-            write=False,
         )
         return structure_list(resp.data, FieldConfig)
 
@@ -303,10 +313,18 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         *,
         fields: Iterable[str] | None = None,
         expand: Expand | Mapping[str, Any] | None = None,
+        missing: Literal["raise", "skip"] = "skip",
     ) -> list[WorkItem]:
         """Work items by id: any number of ids, sent 50 a request, results in input order.
 
         ``POST /open_api/{project_key}/work_item/{work_item_type_key}/query``
+
+        Ids that do not exist (or are of another type) are treated the same however the ids fall
+        into 50-id chunks: ``missing="skip"`` (the default) returns the items found and leaves
+        the others out; ``missing="raise"`` raises ``MeegleMissingIdsError`` carrying the items
+        found (``found``, in input order) and the missing ids (``missing_ids``). A chunk the
+        server refuses with 30005 is split to find which of its ids exist (see
+        ``meegle_async.helpers.by_ids`` for the cost).
 
         Args:
             project_key: the space's project_key or simple_name.
@@ -316,46 +334,128 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             fields: field keys to return (``["owner"]``) or to leave out (``["-owner"]``);
                 not both modes.
             expand: an ``Expand`` (or dict) asking for more data (workflow, multi-texts, ...).
+            missing: ``"skip"`` or ``"raise"``: what to do about ids that do not exist.
 
         Returns:
-            ``WorkItem`` per id found, in the order of ``work_item_ids``.
+            ``WorkItem`` per id found, in the order of ``work_item_ids`` (compare with the ids,
+            or pass ``missing="raise"``, to know which are missing).
 
         Raises:
-            MeegleValidationError: a bad id, mixed ``fields`` modes, an empty identifier.
-            MeegleNotFoundError: an id or the type does not exist (30005, 30014).
+            MeegleValidationError: a bad id, mixed ``fields`` modes, an empty identifier, a
+                ``missing`` other than ``"raise"`` or ``"skip"``.
+            MeegleMissingIdsError: some ids do not exist and ``missing="raise"`` (a
+                ``MeegleNotFoundError``: 30005).
+            MeegleNotFoundError: the type does not exist (30014).
 
         Example::
 
-            items = await client.work_items.get_details(
-                "space", "story", ids, fields=["-description"]
-            )
+            try:
+                items = await client.work_items.get_details(
+                    "space", "story", ids, fields=["-description"], missing="raise"
+                )
+            except MeegleMissingIdsError as err:
+                items = err.found  # and err.missing_ids were deleted meanwhile
             for item in items:
                 print(item.id, item.name, item.field("priority"))
         """
-        project_key = require_text(project_key, "project_key")
-        work_item_type_key = require_text(work_item_type_key, "work_item_type_key")
+        if missing not in ("raise", "skip"):
+            raise MeegleValidationError(f'missing must be "raise" or "skip", not {missing!r}')
         ids = validate_ids(work_item_ids)
-        base: dict[str, Any] = {}
+        group = self._details_group(project_key, work_item_type_key, fields, expand)
+        outcome = await self._fetch_details(group, ids)
+        return raise_missing(ids, outcome, missing=missing, endpoint="get_work_item_details")
+
+    async def get(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        work_item_id: int | str,
+        *,
+        fields: Iterable[str] | None = None,
+        expand: Expand | Mapping[str, Any] | None = None,
+    ) -> WorkItem:
+        """One work item by id; concurrent calls are coalesced into one details request.
+
+        ``POST /open_api/{project_key}/work_item/{work_item_type_key}/query``
+
+        Calls for the same space, type, ``fields`` and ``expand`` made in the same event-loop
+        iteration (or within ``coalesce_window`` seconds of the first) share one request of up
+        to 50 ids, so 50 concurrent gets cost one request. Each caller gets its own item or its
+        own ``MeegleNotFoundError``; cancelling one caller leaves the others alone.
+
+        Args:
+            project_key: the space's project_key or simple_name.
+            work_item_type_key: the item's type.
+            work_item_id: the id (an int or a digit string).
+            fields: as for ``get_details``.
+            expand: as for ``get_details``.
+
+        Returns:
+            The ``WorkItem``.
+
+        Raises:
+            MeegleValidationError: a bad id, mixed ``fields`` modes, an empty identifier.
+            MeegleNotFoundError: no such item of that type (30005), or no such type (30014).
+
+        Example::
+
+            async def handler(request):
+                item = await client.work_items.get("space", "story", request.match_info["id"])
+                return web.json_response({"name": item.name})
+        """
+        item_id = validate_id(work_item_id)
+        group = self._details_group(project_key, work_item_type_key, fields, expand)
+        return await self._coalescer.get(group, item_id)
+
+    @property
+    def coalesce_window(self) -> float:
+        """Seconds ``get`` waits after a first call for others to join its request (0: the
+        current event-loop iteration only)."""
+        return self._coalescer.window
+
+    @coalesce_window.setter
+    def coalesce_window(self, seconds: float) -> None:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise MeegleValidationError(
+                f"coalesce_window must be a number of seconds >= 0, not {seconds!r}"
+            )
+        self._coalescer.window = float(seconds)
+
+    def _details_group(
+        self,
+        project_key: str,
+        work_item_type_key: str,
+        fields: Iterable[str] | None,
+        expand: Expand | Mapping[str, Any] | None,
+    ) -> _DetailsGroup:
         checked = check_fields(fields)
-        if checked is not None:
-            base["fields"] = checked
         expand_json = _expand_json(expand)
-        if expand_json is not None:
-            base["expand"] = expand_json
+        return (
+            require_text(project_key, "project_key"),
+            require_text(work_item_type_key, "work_item_type_key"),
+            tuple(checked) if checked is not None else None,
+            json.dumps(expand_json, sort_keys=True) if expand_json is not None else None,
+        )
+
+    async def _fetch_details(
+        self, group: _DetailsGroup, ids: list[int]
+    ) -> FoundAndMissing[WorkItem]:
+        project_key, work_item_type_key, fields, expand = group
+        base: dict[str, Any] = {}
+        if fields is not None:
+            base["fields"] = list(fields)
+        if expand is not None:
+            base["expand"] = json.loads(expand)
 
         async def fetch(chunk: list[int]) -> list[WorkItem]:
-            resp = await self._request(
+            resp = await self._call(
                 "get_work_item_details",
-                "POST",
-                "/open_api/{project_key}/work_item/{work_item_type_key}/query",
                 path_params={"project_key": project_key, "work_item_type_key": work_item_type_key},
                 json={"work_item_ids": chunk, **base},
-                write=False,
             )
             return structure_list(resp.data, WorkItem)
 
-        pages = await gather_chunks(unique_ids(ids), fetch)
-        return in_input_order(ids, (item for page in pages for item in page), key=_item_id)
+        return await fetch_by_ids(ids, fetch, _item_id, habit=self._habit)
 
     # -- field values by name ----------------------------------------------------------------
 
@@ -582,13 +682,10 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
                     f"not {required_mode!r}"
                 )
             body["required_mode"] = required_mode
-        resp = await self._request(
+        resp = await self._call(
             "create_work_item",
-            "POST",
-            "/open_api/{project_key}/work_item/create",
             path_params={"project_key": require_text(project_key, "project_key")},
             json=body,
-            write=True,
             idempotency_key=idempotency_key,
         )
         return _int_answer(resp, "create_work_item")
@@ -639,17 +736,14 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             purpose="update",
         )
         pairs = _pairs_json(update_fields, "update_fields", required=True)
-        await self._request(
+        await self._call(
             "update_work_item",
-            "PUT",
-            "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}",
             path_params={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
             },
             json={"update_fields": pairs},
-            write=True,
             idempotency_key=idempotency_key,
         )
 
@@ -669,16 +763,13 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             MeegleNotFoundError: no such item (30005).
             MeeglePermissionError: no permission (10001, 1000051195 across tenants).
         """
-        await self._request(
+        await self._call(
             "delete_work_item",
-            "DELETE",
-            "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}",
             path_params={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
             },
-            write=True,
             idempotency_key=idempotency_key,
         )
 
@@ -776,17 +867,14 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         body: dict[str, Any] = {"is_aborted": aborted, "reason_option": reason_option}
         if reason is not None:
             body["reason"] = reason
-        await self._request(
+        await self._call(
             "abort_or_resume_work_item",
-            "PUT",
-            "/open_api/{project_key}/work_item/{work_item_type_key}/{work_item_id}/abort",
             path_params={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_type_key": require_text(work_item_type_key, "work_item_type_key"),
                 "work_item_id": validate_id(work_item_id),
             },
             json=body,
-            write=True,
             idempotency_key=idempotency_key,
         )
 
@@ -817,16 +905,13 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
     async def _freeze(
         self, project_key: str, work_item_id: int | str, frozen: bool, idempotency_key: str | None
     ) -> None:
-        await self._request(
+        await self._call(
             "freeze_or_unfreeze_work_item",
-            "PUT",
-            "/open_api/work_item/freeze",
             json={
                 "project_key": require_text(project_key, "project_key"),
                 "work_item_id": validate_id(work_item_id),
                 "is_frozen": frozen,
             },
-            write=True,
             idempotency_key=idempotency_key,
         )
 
@@ -903,14 +988,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
                     f"action='update' changes one group: pass one list of pairs, not {len(groups)}"
                 )
             body["fields"] = groups
-        await self._request(
-            "update_compound_field",
-            "POST",
-            "/open_api/work_item/field_value/update_compound_field",
-            json=body,
-            write=True,
-            idempotency_key=idempotency_key,
-        )
+        await self._call("update_compound_field", json=body, idempotency_key=idempotency_key)
 
     # -- batch update ------------------------------------------------------------------------
 
@@ -1118,12 +1196,9 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         return task_ids
 
     async def _submit_chunk(self, body: Mapping[str, Any], chunk: list[int], key: str) -> str:
-        resp = await self._request(
+        resp = await self._call(
             "batch_update_work_item_field",
-            "POST",
-            "/open_api/work_item/batch_update",
             json={**body, "work_item_ids": chunk},
-            write=True,
             idempotency_key=key,
         )
         data = resp.data
@@ -1146,12 +1221,8 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         Raises:
             MeegleValidationError: an empty ``task_id``.
         """
-        resp = await self._request(
-            "get_batch_update_progress",
-            "GET",
-            "/open_api/task_result",
-            params={"task_id": require_text(task_id, "task_id")},
-            write=False,
+        resp = await self._call(
+            "get_batch_update_progress", params={"task_id": require_text(task_id, "task_id")}
         )
         return structure(resp.data, BatchUpdateProgress)
 
@@ -1431,13 +1502,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         body.update(filters)
         if window is not None:
             body["start"], body["end"] = window
-        resp = await self._request(
-            "get_work_item_change_log",
-            "POST",
-            "/open_api/op_record/work_item/list",
-            json=body,
-            write=False,
-        )
+        resp = await self._call("get_work_item_change_log", json=body)
         return structure(resp.data if resp.data is not None else {}, ChangeLogPage)
 
 

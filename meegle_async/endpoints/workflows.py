@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from ..errors import MeegleRequirementsMissingError, MeegleValidationError
-from ..helpers.chunking import validate_id
 from ..helpers.lookups import LookupCache
 from ..helpers.windows import check_ms
 from ..models.base import structure
@@ -25,9 +24,11 @@ from ._checks import (
     bad_answer,
     check_fields,
     item_path,
+    require_id,
     require_literal,
     require_text,
     require_text_list,
+    shown,
 )
 from .spaces import work_item_type_info
 
@@ -283,7 +284,7 @@ class Workflows(EndpointGroup):
             await client.workflows.change_state("space", "bug", 1001, step.transition_id)
         """
         path = item_path(project_key, work_item_type_key, work_item_id)
-        body: dict[str, Any] = {"transition_id": validate_id(transition_id, name="transition_id")}
+        body: dict[str, Any] = {"transition_id": require_id(transition_id, name="transition_id")}
         if fields is not None:
             body["fields"] = input_json_list(fields, FieldValuePair, name="fields")
         if role_owners is not None:
@@ -426,7 +427,7 @@ class Workflows(EndpointGroup):
             raise MeegleValidationError("actual_finish_time is before actual_start_time")
         body = {
             "project_key": require_text(project_key, "project_key"),
-            "work_item_id": validate_id(work_item_id),
+            "work_item_id": require_id(work_item_id),
             "node_id": require_text(node_id, "node_id"),
             "actual_time_info": info,
         }
@@ -451,7 +452,7 @@ class Workflows(EndpointGroup):
         missing = info.missing(given)
         if missing:
             raise MeegleRequirementsMissingError(
-                f"moving work item {path['work_item_id']} through {state_key!r} needs "
+                f"moving work item {path['work_item_id']} through {shown(state_key)} needs "
                 f"{', '.join(missing)}: fill them (fields=...) or finish them first",
                 missing=missing,
                 state_key=state_key,
@@ -530,7 +531,9 @@ class Workflows(EndpointGroup):
         state = flow.state(target)
         if state is None or state.id is None:
             names = [f"{s.id} ({s.name})" for s in flow.state_flow_nodes or []]
-            raise MeegleValidationError(f"no state {target!r} in this workflow; states: {names}")
+            raise MeegleValidationError(
+                f"no state {shown(target)} in this workflow; states: {names}"
+            )
         current = {s.id for s in flow.state_flow_nodes or [] if s.status == 2}
         if state.id in current:
             return flow
@@ -546,7 +549,7 @@ class Workflows(EndpointGroup):
                 if c.source_state_key in current
             )
             raise MeegleValidationError(
-                f"no transition from {sorted(str(c) for c in current)} to {state.id!r}; "
+                f"no transition from {sorted(str(c) for c in current)} to {shown(state.id)}; "
                 f"reachable from here: {reachable}"
             )
         await self._check_requirements(path, state.id, given)
@@ -574,13 +577,13 @@ class Workflows(EndpointGroup):
         node = flow.node(target)
         if node is None or node.state_key is None:
             names = [f"{n.state_key} ({n.name})" for n in flow.workflow_nodes or []]
-            raise MeegleValidationError(f"no node {target!r} in this workflow; nodes: {names}")
+            raise MeegleValidationError(f"no node {shown(target)} in this workflow; nodes: {names}")
         if node.is_current:
             return flow
         if node.is_done:
             if rollback_reason is None:
                 raise MeegleValidationError(
-                    f"node {node.state_key!r} is completed: pass rollback_reason= to roll back"
+                    f"node {shown(node.state_key)} is completed: pass rollback_reason= to roll back"
                 )
             await self.rollback_node(
                 *ids,
@@ -593,7 +596,7 @@ class Workflows(EndpointGroup):
         if route is None:
             current = [n.state_key for n in flow.current_nodes]
             raise MeegleValidationError(
-                f"node {node.state_key!r} cannot be reached from the current nodes {current}"
+                f"node {shown(node.state_key)} cannot be reached from the current nodes {current}"
             )
         for step in route:
             await self._check_requirements(path, step, given)

@@ -1,1 +1,2 @@
-"""Helpers composed into the endpoint groups: chunking, pagination, polling, time windows."""
+"""Helpers composed into the endpoint groups: chunking, reads by id (missing ids, coalescing),
+pagination, polling, time windows."""

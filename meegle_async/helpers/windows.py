@@ -22,7 +22,7 @@ def check_ms(value: object, name: str) -> int:
     """A 13-digit millisecond timestamp (an ``int``); a 10-digit one gets a "seconds?" hint."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise MeegleValidationError(
-            f"{name} must be an int timestamp in 13-digit milliseconds, not {value!r}"
+            f"{name} must be an int timestamp in 13-digit milliseconds, not {type(value).__name__}"
         )
     if not MIN_TIMESTAMP_MS <= value <= MAX_TIMESTAMP_MS:
         hint = " (seconds? multiply by 1000)" if 10**9 <= value < 10**10 else ""

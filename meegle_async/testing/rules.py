@@ -19,10 +19,12 @@ code                      meaning in the fake
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 from .._text import is_signed_digits
+from ..catalogue import ENDPOINTS
 
 JSON = dict[str, Any]
 
@@ -302,3 +304,79 @@ def check_pairs(pairs: Any, name: str, *, duplicate_code: int = DUPLICATE_FIELDS
             fail(duplicate_code, key)
         seen.add(key)
     return pairs
+
+
+#: The platform's per-second limits other than the default of 15, and its minute caps
+#: (requests per token and endpoint), from the catalogue and the platform's table for endpoints
+#: not catalogued yet; the fake's ``WindowLimiter`` enforces both.
+SECOND_LIMITS: Mapping[str, int] = {
+    "search_work_items_relation": 10,
+    **{e.name: int(e.qps) for e in ENDPOINTS if e.qps != 15},
+}
+MINUTE_LIMITS: Mapping[str, int] = {
+    "filter_work_item": 450,
+    "search_work_item_by_params": 450,
+    "filter_work_item_across_project": 450,
+    "get_task_list_across_space": 450,
+    "update_condition_view": 450,
+    **{e.name: e.per_minute for e in ENDPOINTS if e.per_minute is not None},
+}
+
+
+class WindowLimiter:
+    """Strict sliding windows per (token, endpoint), counting accepted arrivals: N in any
+    second and, where capped, M in any minute.
+
+    A drop-in for ``FakeMeegle.limiter`` (same ``enabled``, ``limit_for`` and ``hit``); the
+    minute window's length can be shortened for tests (``minute_window``).
+
+    Args:
+        limits: ``True`` (the platform's table), ``False`` (no limits) or per-second limits by
+            endpoint name, ``"default"`` for the rest (15).
+        minute_limits: per-minute caps merged over ``MINUTE_LIMITS``.
+        minute_window: the minute window's length in seconds (60).
+    """
+
+    def __init__(
+        self,
+        limits: bool | Mapping[str, int] = True,
+        *,
+        minute_limits: Mapping[str, int] | None = None,
+        minute_window: float = 60.0,
+    ) -> None:
+        self.enabled = limits is not False
+        self.default = 15
+        self.limits = dict(SECOND_LIMITS)
+        if isinstance(limits, Mapping):
+            self.limits.update({k: v for k, v in limits.items() if k != "default"})
+            self.default = limits.get("default", 15)
+        self.minute_limits = {**MINUTE_LIMITS, **(minute_limits or {})}
+        self.minute_window = minute_window
+        self._seconds: dict[tuple[str, str], deque[float]] = {}
+        self._minutes: dict[tuple[str, str], deque[float]] = {}
+
+    def limit_for(self, endpoint: str) -> int:
+        """The requests-per-second limit of an endpoint."""
+        return self.limits.get(endpoint, self.default)
+
+    def hit(self, token: str, endpoint: str, now: float) -> float | None:
+        """Count an arrival; return the seconds until a window frees if it is over."""
+        if not self.enabled:
+            return None
+        key = (token, endpoint)
+        second = self._seconds.setdefault(key, deque())
+        while second and now - second[0] >= 1.0:
+            second.popleft()
+        if len(second) >= self.limit_for(endpoint):
+            return max(0.0, 1.0 - (now - second[0]))
+        cap = self.minute_limits.get(endpoint)
+        minute: deque[float] | None = None
+        if cap is not None:
+            minute = self._minutes.setdefault(key, deque())
+            while minute and now - minute[0] >= self.minute_window:
+                minute.popleft()
+            if len(minute) >= cap:
+                return max(0.0, self.minute_window - (now - minute[0]))
+            minute.append(now)
+        second.append(now)
+        return None

@@ -482,8 +482,12 @@ class Transport:
                 token = await self.auth.token()
                 headers = self._headers(token, options.user_key, idem, isinstance(body, bytes))
                 call.enter("queued")
-                permit = await self.limiter.acquire(
-                    key, rate.current if rate is not None else self.rates.qps(endpoint)
+                qps = rate.current if rate is not None else self.rates.qps(endpoint)
+                per_minute = self.rates.per_minute(endpoint)
+                permit = await (
+                    self.limiter.acquire(key, qps)
+                    if per_minute is None
+                    else self.limiter.acquire(key, qps, per_minute=per_minute)
                 )
                 try:
                     granted_at = permit.granted_at

@@ -15,6 +15,7 @@ from meegle_async import (
     MeegleAPIError,
     MeegleClient,
     MeegleInvalidParamsError,
+    MeegleMissingIdsError,
     MeegleNotFoundError,
     MeeglePaginationError,
     MeegleServerError,
@@ -339,7 +340,7 @@ def test_iter_search_checks_its_input_when_called(client_kwargs: dict[str, Any])
 @pytest.mark.parametrize(
     ("call", "code", "cls"),
     [
-        (lambda r: r.get_details("s", "t", [1]), 30005, MeegleNotFoundError),
+        (lambda r: r.get_details("s", "t", [1], missing="raise"), 30005, MeegleMissingIdsError),
         (lambda r: r.get_details("s", "t", [1]), 20005, MeegleInvalidParamsError),
         (lambda r: r.get_details("s", "t", [1]), 1000050178, MeegleInvalidParamsError),
         (lambda r: r.update("s", "t", 1, [PAIR]), 30014, MeegleNotFoundError),

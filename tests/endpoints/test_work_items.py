@@ -22,6 +22,7 @@ from meegle_async import (
     MeegleBatchUpdateError,
     MeegleClient,
     MeegleInvalidParamsError,
+    MeegleMissingIdsError,
     MeegleNotFoundError,
     MeeglePaginationError,
     MeeglePermissionError,
@@ -156,7 +157,9 @@ async def test_get_details_sends_ids_fields_expand_and_types_the_items(
     assert item.multi_texts[0].field_value.doc_text == "hi"
     assert item.get("brand_new") == {"kept": True}
     assert to_dict(item) == raw  # every key back, unchanged, nothing added
-    await client.work_items.get_details("space", "story", [5], expand={"need_multi_text": True})
+    await client.work_items.get_details(
+        "space", "story", [5], expand={"need_multi_text": True}, missing="skip"
+    )
     assert stub.requests[1].json == {"work_item_ids": [5], "expand": {"need_multi_text": True}}
 
 
@@ -169,12 +172,17 @@ async def test_get_details_with_120_ids_sends_50_a_request_and_keeps_input_order
     answer_with(
         stub, lambda rec: [work_item(i) for i in reversed(rec.json["work_item_ids"]) if i != 7]
     )
-    items = await client.work_items.get_details("space", "story", ids)
+    items = await client.work_items.get_details("space", "story", ids, missing="skip")
     sizes = sorted(len(r.json["work_item_ids"]) for r in stub.requests)
     assert sizes == [10, 50, 50]
     sent = sorted(i for r in stub.requests for i in r.json["work_item_ids"])
     assert sent == list(range(1, 111))  # each id once
     assert [i.id for i in items] == [i for i in ids if i != 7]
+    # Asked to, it reports the missing id, with everything found.
+    with pytest.raises(MeegleMissingIdsError) as info:
+        await client.work_items.get_details("space", "story", ids, missing="raise")
+    assert info.value.missing_ids == [7]
+    assert [i.id for i in info.value.found] == [i.id for i in items]
 
 
 async def test_get_details_with_no_ids_sends_nothing(stub: Stub, client: MeegleClient) -> None:
@@ -931,7 +939,7 @@ async def test_iter_change_log_keeps_nothing_it_yielded(stub: Stub, client: Meeg
     [
         (lambda wi: wi.get_creation_metadata("s", "t"), 20044, MeegleStateConflictError),
         (lambda wi: wi.get_creation_metadata("s", "t"), 30014, MeegleNotFoundError),
-        (lambda wi: wi.get_details("s", "t", [1]), 30005, MeegleNotFoundError),
+        (lambda wi: wi.get_details("s", "t", [1], missing="raise"), 30005, MeegleMissingIdsError),
         (lambda wi: wi.get_details("s", "t", [1]), 20028, MeegleInvalidParamsError),
         (lambda wi: wi.create("s", "t"), 50006, MeegleInvalidParamsError),
         (lambda wi: wi.create("s", "t"), 20083, MeegleInvalidParamsError),

@@ -108,7 +108,8 @@ async def test_work_item_lifecycle(meegle_fake: MeegleFakeFixture) -> None:
     assert not stored.frozen
     await wi.delete(p, "story", new_id)
     with pytest.raises(MeegleNotFoundError):
-        await wi.get_details(p, "story", [new_id])
+        await wi.get(p, "story", new_id)
+    assert await wi.get_details(p, "story", [new_id]) == []
 
     since = int(time.time() * 1000) - 3_600_000
     later = [

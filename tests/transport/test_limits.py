@@ -16,6 +16,8 @@ import pytest
 from aiohttp import web
 
 from meegle_async import MeegleClient
+from meegle_async.client import SharedState
+from meegle_async.transport.auth import MemoryTokenStore
 from meegle_async.transport.limits import AdaptiveRate, MemoryLimiterBackend, RateTable
 from tests.conftest import Recorded, Stub, ok
 
@@ -52,17 +54,31 @@ async def test_one_qps_endpoint_spaces_five_concurrent_calls_a_second_apart(
     assert stub.max_in_window(1.0) == 1
 
 
-async def test_fifteen_qps_endpoint_keeps_the_window_and_the_pace(
+async def test_fifteen_qps_endpoint_keeps_the_window_in_bursts(
     stub: Stub, client_kwargs: dict[str, Any]
 ) -> None:
     async with MeegleClient(**client_kwargs) as client:
-        started = time.monotonic()
         await asyncio.gather(*(details(client, i) for i in range(45)))
-        elapsed = time.monotonic() - started
-    assert len(stub.requests) == 45
+    arrivals = [r.arrival for r in stub.requests]
+    assert len(arrivals) == 45
     assert stub.max_in_window(1.0) <= 15
-    # 44 gaps of 1/15 s: about 2.9 s; well under the 3 s a fixed-window limiter would need too.
-    assert 2.8 <= elapsed <= 4.0
+    # Three bursts of 15: each starts a full window after the previous one was answered.
+    assert arrivals[15] - arrivals[0] >= 1.0
+    assert arrivals[30] - arrivals[15] >= 1.0
+
+
+async def test_a_burst_up_to_the_limit_is_granted_without_waiting(
+    stub: Stub, client_kwargs: dict[str, Any]
+) -> None:
+    # A frozen clock: any wait on the limiter would show as a positive limiter_wait.
+    backend = MemoryLimiterBackend(clock=lambda: 1000.0)
+    state = SharedState(limiter=backend, token_store=MemoryTokenStore())
+    async with MeegleClient(**client_kwargs, shared_state=state) as client:
+        await asyncio.gather(*(details(client, i) for i in range(15)))
+        stats = client.stats().endpoints["get_work_item_details"]
+    assert stats.requests == 15
+    assert stats.limiter_wait_seconds == 0.0
+    assert stub.max_in_window(1.0) == 15
 
 
 async def test_calls_delayed_on_the_way_still_keep_the_window(stub: Stub) -> None:
@@ -104,8 +120,20 @@ async def test_a_throttled_answer_pauses_every_caller_of_that_endpoint(
         return ok(None)
 
     stub.handler = handler
-    async with MeegleClient(**client_kwargs, adaptive_limits=False) as client:
-        await asyncio.gather(*(details(client, i) for i in range(6)))
+    seen_429 = asyncio.Event()
+
+    def on_request(event: Any) -> None:
+        if event.throttled:
+            seen_429.set()
+
+    async def after_the_429(i: int) -> Any:
+        await seen_429.wait()
+        return await details(client, i)
+
+    async with MeegleClient(
+        **client_kwargs, adaptive_limits=False, on_request=on_request
+    ) as client:
+        await asyncio.gather(details(client, 0), *(after_the_429(i) for i in range(1, 6)))
     after = [r.arrival for r in stub.requests[1:]]
     assert len(after) == 6  # five others plus the retry
     # Nobody stampeded during the pause the server asked for.
@@ -160,19 +188,41 @@ def test_rate_table_merges_overrides_over_the_built_in_table() -> None:
 
 
 def test_adaptive_rate_drops_on_throttling_and_climbs_back_additively() -> None:
-    rate = AdaptiveRate(ceiling=15)
-    rate.on_throttled(now=1.0, granted_at=0.9)
+    now = [0.5]
+    rate = AdaptiveRate(ceiling=15, clock=lambda: now[0])
+    for _ in range(11):
+        rate.on_success()
+    rate.on_throttled(now=0.8, granted_at=0.7)  # one 429 among successes: noise
+    assert rate.rate == 15
+    rate.on_throttled(now=1.0, granted_at=0.9)  # 2 of 13 answers throttled: it persists
     assert rate.rate == pytest.approx(11.25)
     rate.on_throttled(now=1.1, granted_at=0.95)  # sent at the old rate: the same burst
     assert rate.rate == pytest.approx(11.25)
-    rate.on_throttled(now=2.0, granted_at=1.5)  # sent at the new rate and still throttled
-    assert rate.rate == pytest.approx(8.4375)
-    for _ in range(9):
+    # Sent at the new rate: 3 accepted, then throttled again and again. Half throttled is a
+    # smaller budget, not noise: the rate drops to what the server accepted in the last second.
+    now[0] = 2.0
+    for _ in range(3):
         rate.on_success()
-    assert rate.rate == pytest.approx(8.6875)
+    for n in range(3):
+        rate.on_throttled(now=2.01 + n / 100, granted_at=1.5)
+    assert rate.rate == 3
+    for _ in range(3):
+        rate.on_success()
+    assert rate.rate == pytest.approx(3.25)
     for _ in range(10_000):
         rate.on_success()
     assert rate.rate == 15  # never above the configured rate
+
+
+def test_adaptive_rate_ignores_scattered_throttling() -> None:
+    """One 429 in ten, each among successes, is noise: the rate stays at the ceiling."""
+    rate = AdaptiveRate(ceiling=15)
+    for n in range(1_000):
+        if n % 10 == 9:
+            rate.on_throttled(now=n / 15, granted_at=n / 15)
+        else:
+            rate.on_success()
+    assert rate.rate == 15
 
 
 async def test_memory_backend_pause_extends_never_shortens() -> None:
