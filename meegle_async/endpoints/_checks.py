@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import math
 import re
-import reprlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .._text import shown
 from ..errors import MeegleServerError, MeegleValidationError
 from ..helpers.chunking import validate_id
 from ..transport.response import RawResponse
@@ -32,12 +32,6 @@ __all__ = [
     "shown",
 ]
 
-_SHOW = reprlib.Repr()
-_SHOW.maxlevel = 3
-_SHOW.maxstring = 60
-_SHOW.maxother = 60
-_SHOW.maxlist = _SHOW.maxdict = _SHOW.maxset = _SHOW.maxtuple = 5
-
 #: Control characters: never part of a key, an id or a header value.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Halves of a UTF-16 pair on their own: no UTF-8 encoding exists for them.
@@ -48,14 +42,6 @@ MAX_JSON_DEPTH = 64
 MAX_URL_VALUE = 1024
 #: The longest idempotency key sent (a UUID is 36 characters).
 MAX_IDEMPOTENCY_KEY = 256
-
-
-def shown(value: object) -> str:
-    """``repr(value)`` cut short: safe for a 1 MB string or a structure 5000 levels deep."""
-    try:
-        return _SHOW.repr(value)
-    except Exception:  # a broken __repr__ must not hide the validation error
-        return f"<{type(value).__name__}>"
 
 
 def _text_problem(text: str, *, controls: bool) -> str | None:
@@ -149,7 +135,7 @@ def require_ids(values: object, name: str = "work_item_ids") -> list[int]:
     return [require_id(v, f"{name}[{i}]") for i, v in enumerate(values)]
 
 
-def _json_problem(value: object, where: str) -> str | None:
+def json_problem(value: object, where: str) -> str | None:
     """Why ``value`` cannot go out as JSON, or None; walks without recursion."""
     stack: list[tuple[object, str, int]] = [(value, where, 0)]
     while stack:
@@ -219,7 +205,7 @@ def check_request(
                 f"it takes at most {MAX_IDEMPOTENCY_KEY}"
             )
     if json is not None:
-        problem = _json_problem(json, "body")
+        problem = json_problem(json, "body")
         if problem:
             raise MeegleValidationError(f"cannot send this call: {problem}")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .._text import shown
 from ..errors import MeegleServerError, MeegleValidationError
 from ..models.base import structure_list
 from ..models.common import input_json, input_json_list
@@ -66,7 +67,7 @@ _ACTIONS = {0: "add", 1: "modify", 2: "delete"}
 
 def _flag(value: object, name: str) -> bool:
     if not isinstance(value, bool):
-        raise MeegleValidationError(f"{name} must be True or False, not {value!r}")
+        raise MeegleValidationError(f"{name} must be True or False, not {shown(value)}")
     return value
 
 
@@ -79,7 +80,8 @@ def _free_add(value: object) -> int:
     if isinstance(value, int) and value in (1, 2):
         return value
     raise MeegleValidationError(
-        f"free_add must be 1 (users may add options), 2 (they may not) or a bool, not {value!r}"
+        "free_add must be 1 (users may add options), 2 (they may not) or a bool, not "
+        f"{shown(value)}"
     )
 
 
@@ -114,7 +116,7 @@ def _check_option_updates(items: Sequence[Any], name: str, *, action_required: b
                 )
         elif isinstance(action, bool) or action not in _ACTIONS:
             raise MeegleValidationError(
-                f"{where}.action must be 0 (add), 1 (modify) or 2 (delete), not {action!r}"
+                f"{where}.action must be 0 (add), 1 (modify) or 2 (delete), not {shown(action)}"
             )
         elif action == 0:
             require_text(item.get("label"), f"{where}.label (needed to add an option)")
@@ -152,7 +154,7 @@ def _common_inputs(
     if help_description is not None:
         if not isinstance(help_description, str):
             raise MeegleValidationError(
-                f"help_description must be a string, not {help_description!r}"
+                f"help_description must be a string, not {shown(help_description)}"
             )
         if len(help_description) > FIELD_TEXT_MAX_CHARS:
             raise MeegleValidationError(
@@ -285,7 +287,7 @@ class Fields(FieldOptions):
         ftype = require_text(field_type_key, "field_type_key")
         if ftype not in SUPPORTED_FIELD_TYPES:
             raise MeegleValidationError(
-                f"field_type_key {ftype!r} cannot be created through the API; use one of "
+                f"field_type_key {shown(ftype)} cannot be created through the API; use one of "
                 f"{', '.join(sorted(SUPPORTED_FIELD_TYPES))}"
             )
         body: dict[str, Any] = {
@@ -296,12 +298,12 @@ class Fields(FieldOptions):
             if isinstance(value_type, bool) or value_type not in (0, 1):
                 raise MeegleValidationError(
                     f"value_type must be 0 (custom options) or 1 (reuse another field's), "
-                    f"not {value_type!r}"
+                    f"not {shown(value_type)}"
                 )
             if ftype not in OPTION_FIELD_TYPES:
                 raise MeegleValidationError(
                     "value_type applies to option fields "
-                    f"({', '.join(sorted(OPTION_FIELD_TYPES))}), not to {ftype!r}"
+                    f"({', '.join(sorted(OPTION_FIELD_TYPES))}), not to {shown(ftype)}"
                 )
             body["value_type"] = value_type
         if value_type == 1:
@@ -325,7 +327,7 @@ class Fields(FieldOptions):
             if ftype not in OPTION_FIELD_TYPES:
                 raise MeegleValidationError(
                     f"field_value (options) applies to option fields "
-                    f"({', '.join(sorted(OPTION_FIELD_TYPES))}), not to {ftype!r}"
+                    f"({', '.join(sorted(OPTION_FIELD_TYPES))}), not to {shown(ftype)}"
                 )
             if isinstance(field_value, Mapping):
                 body["field_value"] = dict(field_value)
@@ -344,7 +346,8 @@ class Fields(FieldOptions):
             )
         if team_option is not None and ftype not in TEAM_OPTION_FIELD_TYPES:
             raise MeegleValidationError(
-                f"team_option applies to tree_select and tree_multi_select fields, not {ftype!r}"
+                "team_option applies to tree_select and tree_multi_select fields, not "
+                f"{shown(ftype)}"
             )
         _common_inputs(
             body,
@@ -361,7 +364,8 @@ class Fields(FieldOptions):
         )
         if not isinstance(resp.data, str) or not resp.data:
             raise MeegleServerError(
-                f"create_custom_field answered {resp.data!r} where the new field_key was expected",
+                f"create_custom_field answered {shown(resp.data)} where the new field_key was "
+                "expected",
                 endpoint=resp.endpoint or _CREATE,
                 log_id=resp.log_id,
                 http_status=resp.status,
@@ -434,9 +438,12 @@ class Fields(FieldOptions):
         if field_name is not None:
             body["field_name"] = require_text(field_name, "field_name", limit=FIELD_TEXT_MAX_CHARS)
         if field_value is not None:
-            given = (
-                field_value if isinstance(field_value, (str, bytes, Mapping)) else list(field_value)
-            )
+            value: object = field_value
+            if isinstance(value, (str, bytes)) or not isinstance(value, (Mapping, Iterable)):
+                raise MeegleValidationError(
+                    f"field_value must be a list of option changes, not {shown(field_value)}"
+                )
+            given = field_value if isinstance(field_value, Mapping) else list(field_value)
             updates = input_json_list(given, OptionUpdate, name="field_value")
             _check_option_updates(given, "field_value", action_required=True)
             body["field_value"] = updates

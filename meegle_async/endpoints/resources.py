@@ -28,7 +28,7 @@ from ..models.resources import (
 )
 from ..models.work_items import Expand
 from ._base import EndpointGroup, Requester
-from ._checks import bad_answer, check_search_group, require_text
+from ._checks import bad_answer, check_search_group, require_text, shown
 from .work_items import (
     _CREATE_FORBIDDEN,
     WorkItems,
@@ -103,7 +103,7 @@ class Resources(EndpointGroup):
             instances = await client.resources.get_details("space", "story", ids, missing="skip")
         """
         if missing not in ("raise", "skip"):
-            raise MeegleValidationError(f'missing must be "raise" or "skip", not {missing!r}')
+            raise MeegleValidationError(f'missing must be "raise" or "skip", not {shown(missing)}')
         ids = validate_ids(work_item_ids)
         group = self._items._details_group(project_key, work_item_type_key, fields, expand)
         outcome = await self._fetch_instances(group, ids)
@@ -163,7 +163,7 @@ class Resources(EndpointGroup):
     def coalesce_window(self, seconds: float) -> None:
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise MeegleValidationError(
-                f"coalesce_window must be a number of seconds >= 0, not {seconds!r}"
+                f"coalesce_window must be a number of seconds >= 0, not {shown(seconds)}"
             )
         self._coalescer.window = float(seconds)
 
@@ -465,7 +465,9 @@ def _cursor(search_after: str | None) -> str | None:
     if search_after is None:
         return None
     if not isinstance(search_after, str):
-        raise MeegleValidationError(f"search_after must be a string cursor, not {search_after!r}")
+        raise MeegleValidationError(
+            f"search_after must be a string cursor, not {shown(search_after)}"
+        )
     return search_after or None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from typing import Any
 
+from .._text import shown
 from ..errors import MeegleServerError, MeegleValidationError
 from ..helpers.chunking import validate_id
 from ..helpers.pagination import NumberedPage, iter_page_numbers
@@ -94,14 +95,14 @@ def _search_body(
         )
     if name is not None:
         if not isinstance(name, str):
-            raise MeegleValidationError(f"name must be a string, not {name!r}")
+            raise MeegleValidationError(f"name must be a string, not {shown(name)}")
         body["name"] = name
     if user_keys is not None:
         body["user_keys"] = require_text_list(user_keys, "user_keys")
     if status is not None:
         if isinstance(status, bool) or status not in (0, 1):
             raise MeegleValidationError(
-                f"status must be 0 (in progress) or 1 (completed), not {status!r}"
+                f"status must be 0 (in progress) or 1 (completed), not {shown(status)}"
             )
         body["status"] = status
     return body
@@ -513,7 +514,7 @@ class Tasks(EndpointGroup):
         """
         if action not in ("confirm", "rollback"):
             raise MeegleValidationError(
-                f"action must be 'confirm' (complete) or 'rollback', not {action!r}"
+                f"action must be 'confirm' (complete) or 'rollback', not {shown(action)}"
             )
         path = _item_path(project_key, work_item_type_key, work_item_id)
         body: dict[str, Any] = {
@@ -643,7 +644,7 @@ class Tasks(EndpointGroup):
 
 def _note(note: object) -> str:
     if not isinstance(note, str):
-        raise MeegleValidationError(f"note must be a string, not {note!r}")
+        raise MeegleValidationError(f"note must be a string, not {shown(note)}")
     return note
 
 
@@ -654,7 +655,7 @@ def _new_id(resp: RawResponse) -> int:
     if isinstance(data, str) and data.strip().isdigit():
         return int(data.strip())
     raise MeegleServerError(
-        f"create_tasks answered {data!r} where the new subtask id was expected",
+        f"create_tasks answered {shown(data)} where the new subtask id was expected",
         endpoint=resp.endpoint or _CREATE,
         log_id=resp.log_id,
         http_status=resp.status,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._text import shown
 from ..errors import MeegleValidationError
 from ..helpers.chunking import validate_id
 from ..helpers.lookups import LookupCache
@@ -35,7 +36,7 @@ _ELEMENT_TYPES = ("node", "task")
 
 def _element_type(value: object) -> str:
     if value not in _ELEMENT_TYPES:
-        raise MeegleValidationError(f"element_type must be 'node' or 'task', not {value!r}")
+        raise MeegleValidationError(f"element_type must be 'node' or 'task', not {shown(value)}")
     return str(value)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._text import shown
 from ..errors import MeegleValidationError
 from ..helpers.chunking import validate_id
 from ..models.base import structure, structure_list
@@ -546,13 +547,15 @@ def _query_flag(value: object, name: str) -> str:
 
 def _int32(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
-        raise MeegleValidationError(f"{name} must be a non-negative integer, not {value!r}")
+        raise MeegleValidationError(f"{name} must be a non-negative integer, not {shown(value)}")
     return value
 
 
 def _operations(operations: object) -> list[dict[str, Any]]:
     if isinstance(operations, (str, bytes, Mapping)) or not isinstance(operations, Sequence):
-        raise _invalid(f"operations must be a list of WbsOperation or dicts, not {operations!r}")
+        raise _invalid(
+            f"operations must be a list of WbsOperation or dicts, not {shown(operations)}"
+        )
     if not operations:
         raise _invalid("operations is empty: send at least one edit")
     if len(operations) > MAX_WBS_OPERATIONS:

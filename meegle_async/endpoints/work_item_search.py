@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._text import shown
 from ..errors import MeegleAPIError, MeegleValidationError
 from ..helpers.chunking import MAX_IDS_PER_REQUEST, validate_id, validate_ids
 from ..helpers.search_labels import has_label_candidates, resolve_search_labels
@@ -27,6 +28,7 @@ from ._base import EndpointGroup
 from ._checks import (
     check_fields,
     check_search_group,
+    require_flag,
     require_page_number,
     require_text,
     require_text_list,
@@ -75,7 +77,7 @@ def _statuses(values: object) -> list[dict[str, Any]]:
     """Status filter items: a state key (``"doing"``), a ``WorkItemStatus`` or a dict."""
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise MeegleValidationError(
-            f"work_item_status must be a list of state keys or WorkItemStatus, not {values!r}"
+            f"work_item_status must be a list of state keys or WorkItemStatus, not {shown(values)}"
         )
     out = []
     for i, value in enumerate(values):
@@ -115,7 +117,7 @@ def _search_user_json(value: object) -> dict[str, Any]:
     if field_key is not None and field_key not in SEARCH_USER_FIELD_KEYS:
         raise MeegleValidationError(
             f"search_user.field_key must be one of {', '.join(SEARCH_USER_FIELD_KEYS)}, "
-            f"not {field_key!r}"
+            f"not {shown(field_key)}"
         )
     return user
 
@@ -145,7 +147,9 @@ def _common_filters(
         body["work_item_ids"] = ids
     if work_item_name is not None:
         if not isinstance(work_item_name, str):
-            raise MeegleValidationError(f"work_item_name must be a string, not {work_item_name!r}")
+            raise MeegleValidationError(
+                f"work_item_name must be a string, not {shown(work_item_name)}"
+            )
         body["work_item_name"] = work_item_name
     if created_at is not None:
         body["created_at"] = _interval(created_at, "created_at")
@@ -332,7 +336,9 @@ class WorkItemSearch(EndpointGroup):
             body["page_size"] = require_page_number(
                 page_size, "page_size", maximum=SEARCH_MAX_PAGE_SIZE
             )
-        if resolve_labels:  # after every other check: it may send a metadata request
+        if require_flag(
+            resolve_labels, "resolve_labels"
+        ):  # after every other check: it may send a metadata request
             body["search_group"] = await self._resolve_labels(path, group)
         return await self._search_page(path, body)
 
@@ -568,7 +574,7 @@ class WorkItemSearch(EndpointGroup):
                 f"search_group holds {count} conditions; with created_at's two the API's limit "
                 f"of {SEARCH_MAX_CONDITIONS} is passed: simplify it or leave created_at out"
             )
-        if resolve_labels:
+        if require_flag(resolve_labels, "resolve_labels"):
             group = await self._resolve_labels(path, group)
             body["search_group"] = group
 

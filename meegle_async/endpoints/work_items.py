@@ -26,6 +26,7 @@ from ..helpers.by_ids import (
     raise_missing,
 )
 from ..helpers.chunking import (
+    MAX_ID,
     MAX_IDS_PER_REQUEST,
     chunked,
     unique_ids,
@@ -68,7 +69,7 @@ from ..models.work_items import (
 )
 from ..transport.response import RawResponse
 from ._base import Requester
-from ._checks import bad_answer, check_fields, require_text
+from ._checks import bad_answer, check_fields, json_problem, require_flag, require_text, shown
 from .fields import Fields
 from .work_item_extras import WorkItemExtras
 from .work_item_fulltext import WorkItemFullTextSearch
@@ -137,8 +138,10 @@ def _opt_text(value: object, name: str) -> str | None:
 
 
 def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise MeegleValidationError(f"{name} must be a positive int, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise MeegleValidationError(
+            f"{name} must be a positive int (at most 2**63 - 1), not {shown(value)}"
+        )
     return value
 
 
@@ -172,11 +175,11 @@ def _pairs_json(
                 continue
             if forbidden and ident in forbidden:
                 raise MeegleValidationError(
-                    f"{name}[{i}]: {ident!r} must not be sent in {name}: {forbidden[ident]}"
+                    f"{name}[{i}]: {shown(ident)} must not be sent in {name}: {forbidden[ident]}"
                 )
             if ident in seen:
                 raise MeegleValidationError(
-                    f"{name}[{i}]: field {ident!r} is already set by {name}[{seen[ident]}]: "
+                    f"{name}[{i}]: field {shown(ident)} is already set by {name}[{seen[ident]}]: "
                     "send each field once"
                 )
         for ident in {key, alias}:
@@ -208,11 +211,13 @@ def _str_list(values: str | Iterable[str] | None, name: str) -> list[str] | None
         return None
     items = [values] if isinstance(values, str) else values
     if isinstance(items, (bytes, Mapping)) or not isinstance(items, Iterable):
-        raise MeegleValidationError(f"{name} must be a list of strings, not {values!r}")
+        raise MeegleValidationError(f"{name} must be a list of strings, not {shown(values)}")
     out = list(items)
     for i, value in enumerate(out):
         if not isinstance(value, str) or not value:
-            raise MeegleValidationError(f"{name}[{i}] must be a non-empty string, not {value!r}")
+            raise MeegleValidationError(
+                f"{name}[{i}] must be a non-empty string, not {shown(value)}"
+            )
     return out
 
 
@@ -223,7 +228,7 @@ def _enum_list(
     for i, value in enumerate(out or ()):
         if value not in allowed:
             raise MeegleValidationError(
-                f"{name}[{i}]: {value!r} is not one of {', '.join(allowed)}"
+                f"{name}[{i}]: {shown(value)} is not one of {', '.join(allowed)}"
             )
     return out
 
@@ -359,7 +364,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
                 print(item.id, item.name, item.field("priority"))
         """
         if missing not in ("raise", "skip"):
-            raise MeegleValidationError(f'missing must be "raise" or "skip", not {missing!r}')
+            raise MeegleValidationError(f'missing must be "raise" or "skip", not {shown(missing)}')
         ids = validate_ids(work_item_ids)
         group = self._details_group(project_key, work_item_type_key, fields, expand)
         outcome = await self._fetch_details(group, ids)
@@ -417,7 +422,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
     def coalesce_window(self, seconds: float) -> None:
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise MeegleValidationError(
-                f"coalesce_window must be a number of seconds >= 0, not {seconds!r}"
+                f"coalesce_window must be a number of seconds >= 0, not {shown(seconds)}"
             )
         self._coalescer.window = float(seconds)
 
@@ -430,6 +435,9 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
     ) -> _DetailsGroup:
         checked = check_fields(fields)
         expand_json = _expand_json(expand)
+        problem = json_problem(expand_json, "expand")
+        if problem:
+            raise MeegleValidationError(problem)
         return (
             require_text(project_key, "project_key"),
             require_text(work_item_type_key, "work_item_type_key"),
@@ -574,6 +582,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         """
         # Input that is wrong whatever the metadata says is refused before fetching it.
         check_field_values(fields, purpose=purpose)
+        required = require_flag(required, "required")
         metadata = await self.get_field_metadata(project_key, work_item_type_key)
         return build_field_value_pairs(metadata, fields, required=required, purpose=purpose)
 
@@ -679,7 +688,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             if isinstance(required_mode, bool) or required_mode not in (0, 1):
                 raise MeegleValidationError(
                     f"required_mode must be 0 (don't check required fields) or 1 (check them), "
-                    f"not {required_mode!r}"
+                    f"not {shown(required_mode)}"
                 )
             body["required_mode"] = required_mode
         resp = await self._call(
@@ -858,10 +867,11 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         verb = "abort" if aborted else "resume"
         if reason_option not in allowed:
             raise MeegleValidationError(
-                f"{verb}: reason_option must be one of {', '.join(allowed)}, not {reason_option!r}"
+                f"{verb}: reason_option must be one of {', '.join(allowed)}, not "
+                f"{shown(reason_option)}"
             )
         if reason is not None and not isinstance(reason, str):
-            raise MeegleValidationError(f"{verb}: reason must be a string, not {reason!r}")
+            raise MeegleValidationError(f"{verb}: reason must be a string, not {shown(reason)}")
         if reason_option == "other" and not (reason and reason.strip()):
             raise MeegleValidationError(f'{verb}: reason_option "other" needs a reason= text')
         body: dict[str, Any] = {"is_aborted": aborted, "reason_option": reason_option}
@@ -954,7 +964,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         """
         if action not in _COMPOUND_ACTIONS:
             raise MeegleValidationError(
-                f"action must be one of {', '.join(_COMPOUND_ACTIONS)}, not {action!r}"
+                f"action must be one of {', '.join(_COMPOUND_ACTIONS)}, not {shown(action)}"
             )
         key = _opt_text(field_key, "field_key")
         alias = _opt_text(field_alias, "field_alias")
@@ -977,10 +987,12 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
                     "group_uuid must not be given with action='add' (the server makes new groups)"
                 )
         else:
-            body["group_uuid"] = require_text(group_uuid, f"group_uuid (required for {action!r})")
+            body["group_uuid"] = require_text(
+                group_uuid, f"group_uuid (required for {shown(action)})"
+            )
         if fields is None:
             if action != "delete":
-                raise MeegleValidationError(f"fields is required for action={action!r}")
+                raise MeegleValidationError(f"fields is required for action={shown(action)}")
         else:
             groups = _compound_groups(fields)
             if action == "update" and len(groups) != 1:
@@ -1101,7 +1113,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         if not isinstance(fields, Mapping) or len(fields) != 1:
             raise MeegleValidationError(
                 "fields= of a batch update names exactly one field ({name: value}), "
-                f"not {fields!r}"
+                f"not {shown(fields)}"
             )
         ((name, value),) = fields.items()
         # Every other input is checked before the metadata is fetched: nothing sent on bad input.
@@ -1141,7 +1153,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             raise MeegleValidationError("work_item_ids is empty: give the items to update")
         if update_mode not in UPDATE_MODES:
             raise MeegleValidationError(
-                f"update_mode must be one of {', '.join(UPDATE_MODES)}, not {update_mode!r}"
+                f"update_mode must be one of {', '.join(UPDATE_MODES)}, not {shown(update_mode)}"
             )
         if update_mode == "REPLACE" and before_field_value is None:
             raise MeegleValidationError(
@@ -1149,7 +1161,8 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             )
         if update_mode != "REPLACE" and before_field_value is not None:
             raise MeegleValidationError(
-                f"before_field_value is only used with update_mode='REPLACE', not {update_mode!r}"
+                "before_field_value is only used with update_mode='REPLACE', not "
+                f"{shown(update_mode)}"
             )
         if after_field_value is None:
             raise MeegleValidationError(
@@ -1281,7 +1294,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
         if timeout is not None and (
             isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
         ):
-            raise MeegleValidationError(f"timeout must be a positive number, not {timeout!r}")
+            raise MeegleValidationError(f"timeout must be a positive number, not {shown(timeout)}")
         body, ids, base_key = await self._batch_plan_fields(
             fields,
             project_key,
@@ -1326,7 +1339,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
                 f"{len(partial.unfinished_task_ids)} of {len(partial.tasks)} submitted task(s) "
                 f"unfinished and {len(chunked(ids)) - len(partial.tasks)} chunk(s) not "
                 f"submitted; to finish, call again with the same ids and "
-                f"idempotency_key={base_key!r}",
+                f"idempotency_key={shown(base_key)}",
                 endpoint="get_batch_update_progress",
                 progress=partial,
             ) from None
@@ -1392,7 +1405,7 @@ class WorkItems(WorkItemSearch, WorkItemFullTextSearch, WorkItemExtras):
             )
         if start_from is not None and (not isinstance(start_from, str) or not start_from):
             raise MeegleValidationError(
-                f"start_from must be the previous page's non-empty cursor, not {start_from!r}"
+                f"start_from must be the previous page's non-empty cursor, not {shown(start_from)}"
             )
         filters = _change_log_filters(
             page_size=page_size,
@@ -1553,7 +1566,8 @@ def _change_log_filters(
             or not 1 <= page_size <= CHANGE_LOG_MAX_PAGE_SIZE
         ):
             raise MeegleValidationError(
-                f"page_size must be an int from 1 to {CHANGE_LOG_MAX_PAGE_SIZE}, not {page_size!r}"
+                f"page_size must be an int from 1 to {CHANGE_LOG_MAX_PAGE_SIZE}, not "
+                f"{shown(page_size)}"
             )
         out["page_size"] = page_size
     lists = {
@@ -1581,7 +1595,7 @@ def _submit_error(
     return MeegleBatchSubmitError(
         f"batch_update: chunk {failed + 1} of {len(chunks)} failed after {failed} chunk(s) "
         f"were accepted as task(s) {', '.join(task_ids)}; {len(not_sent)} id(s) not submitted. "
-        f"Resume with the same ids and idempotency_key={base_key!r} (accepted chunks are not "
+        f"Resume with the same ids and idempotency_key={shown(base_key)} (accepted chunks are not "
         f"applied again). Cause: {error}",
         submitted=dict(enumerate(task_ids)),
         submitted_ids=[i for chunk in chunks[:failed] for i in chunk],

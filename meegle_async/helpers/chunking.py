@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import TypeVar
 
+from .._text import shown
 from ..errors import MeegleValidationError
 
 __all__ = [
@@ -41,17 +42,17 @@ def validate_id(value: object, *, name: str = "work_item_id") -> int:
     ("²") or reads differently (other scripts' digits).
     """
     if isinstance(value, bool):
-        raise MeegleValidationError(f"{name}: {value!r} is a bool, not a work item id")
+        raise MeegleValidationError(f"{name}: {value} is a bool, not a work item id")
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         number = int(value.strip())
     else:
         raise MeegleValidationError(
-            f"{name}: {value!r} is not a work item id (an int or a string of digits)"[:300]
+            f"{name}: {shown(value)} is not a work item id (an int or a string of digits)"
         )
     if number <= 0:
-        raise MeegleValidationError(f"{name}: {value!r} is not a positive work item id")
+        raise MeegleValidationError(f"{name}: {shown(value)} is not a positive work item id")
     if number > MAX_ID:
         raise MeegleValidationError(
             f"{name}: {number} is out of range (work item ids are at most 2**63 - 1)"[:300]
@@ -62,7 +63,7 @@ def validate_id(value: object, *, name: str = "work_item_id") -> int:
 def validate_ids(values: Iterable[object], *, name: str = "work_item_ids") -> list[int]:
     """Check every id of ``values`` (see ``validate_id``) and return them as ints, in order."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise MeegleValidationError(f"{name} must be a list of work item ids, not {values!r}")
+        raise MeegleValidationError(f"{name} must be a list of work item ids, not {shown(values)}")
     return [validate_id(v, name=f"{name}[{i}]") for i, v in enumerate(values)]
 
 

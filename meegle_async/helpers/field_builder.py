@@ -45,6 +45,7 @@ from typing import Any, Literal
 
 import attrs
 
+from .._text import shown
 from ..errors import MeegleValidationError
 from ..models.common import FieldValuePair, RoleOwner
 from ..models.fields import FieldOption, SimpleField
@@ -105,7 +106,7 @@ def _is_list(value: object) -> bool:
 def _describe(conf: FieldConfig) -> str:
     name = conf.field_name or conf.field_key or conf.field_alias or "?"
     if conf.field_key and conf.field_key != name:
-        return f"{name!r} ({conf.field_key})"
+        return f"{shown(name)} ({conf.field_key})"
     return repr(name)
 
 
@@ -155,7 +156,10 @@ class FieldMetadata:
         if self._parent is not None:
             return f"compound field {_describe(self._parent)}"
         if self.work_item_type_key and self.project_key:
-            return f"work item type {self.work_item_type_key!r} of space {self.project_key!r}"
+            return (
+                f"work item type {shown(self.work_item_type_key)} "
+                f"of space {shown(self.project_key)}"
+            )
         return "this work item type"
 
     def _names(self) -> list[str]:
@@ -172,7 +176,9 @@ class FieldMetadata:
                 display name several fields share (their keys are listed).
         """
         if not isinstance(name, str) or not name.strip():
-            raise MeegleValidationError(f"a field name must be a non-empty string, not {name!r}")
+            raise MeegleValidationError(
+                f"a field name must be a non-empty string, not {shown(name)}"
+            )
         found = self._by_key.get(name) or self._by_alias.get(name)
         if found is not None:
             return found
@@ -190,7 +196,7 @@ class FieldMetadata:
         close = _suggest(name, self._names())
         hint = f"; did you mean {_show(close)}?" if close else ""
         raise MeegleValidationError(
-            f"unknown field {name!r} in {self._where()}{hint} "
+            f"unknown field {shown(name)} in {self._where()}{hint} "
             "(get_creation_metadata lists the field keys, aliases and names)"
         )
 
@@ -200,7 +206,7 @@ class FieldMetadata:
             return unique[0]
         keys = _show(c.field_key or c.field_alias or "?" for c in unique)
         raise MeegleValidationError(
-            f"field name {name!r} is ambiguous in {self._where()}: it matches {len(unique)} "
+            f"field name {shown(name)} is ambiguous in {self._where()}: it matches {len(unique)} "
             f"fields ({keys}); use the field key instead"
         )
 
@@ -302,7 +308,7 @@ def check_field_values(values: object, *, purpose: object = "create") -> None:
             is neither ``"create"`` nor ``"update"``.
     """
     if purpose not in ("create", "update"):
-        raise MeegleValidationError(f'purpose must be "create" or "update", not {purpose!r}')
+        raise MeegleValidationError(f'purpose must be "create" or "update", not {shown(purpose)}')
     if not isinstance(values, Mapping):
         raise MeegleValidationError(
             f"fields must be a mapping of field name to value, not {type(values).__name__}"
@@ -357,7 +363,8 @@ def build_field_value_pairs(
         key = conf.field_key or conf.field_alias or name
         if key in given:
             raise MeegleValidationError(
-                f"field {_describe(conf)} is given twice (as {given[key]!r} and {name!r}): "
+                f"field {_describe(conf)} is given twice (as {shown(given[key])} and "
+                f"{shown(name)}): "
                 "give each field once"
             )
         given[key] = name
@@ -376,7 +383,8 @@ def _refuse_separate(name: str, conf: FieldConfig | None, purpose: Purpose) -> N
     for ident in idents:
         if ident in SEPARATE_ARGUMENT_FIELDS and (purpose == "create" or ident != "name"):
             raise MeegleValidationError(
-                f"fields: {name!r} must not be a field value: {SEPARATE_ARGUMENT_FIELDS[ident]}"
+                f"fields: {shown(name)} must not be a field value: "
+                f"{SEPARATE_ARGUMENT_FIELDS[ident]}"
             )
 
 
@@ -420,17 +428,17 @@ def _convert(index: FieldMetadata, conf: FieldConfig, value: Any, *, required: b
         return _ms(value, what)
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise MeegleValidationError(f"{what} takes an int or a float, not {value!r}")
+            raise MeegleValidationError(f"{what} takes an int or a float, not {shown(value)}")
         if isinstance(value, float) and not math.isfinite(value):
-            raise MeegleValidationError(f"{what} takes a finite number, not {value!r}")
+            raise MeegleValidationError(f"{what} takes a finite number, not {shown(value)}")
         return value
     if kind in ("bool", "signal"):
         if not isinstance(value, bool):
-            raise MeegleValidationError(f"{what} takes True or False, not {value!r}")
+            raise MeegleValidationError(f"{what} takes True or False, not {shown(value)}")
         return value
     if kind in ("text", "multi_text", "link"):
         if not isinstance(value, str):
-            raise MeegleValidationError(f"{what} takes a string, not {value!r}")
+            raise MeegleValidationError(f"{what} takes a string, not {shown(value)}")
         return value
     if kind == "work_item_related_select":
         return _item_id(value, what)
@@ -445,13 +453,13 @@ def _convert(index: FieldMetadata, conf: FieldConfig, value: Any, *, required: b
 
 def _items(value: Any, what: str, of: str) -> list[Any]:
     if not _is_list(value):
-        raise MeegleValidationError(f"{what} takes a list of {of}, not {value!r}")
+        raise MeegleValidationError(f"{what} takes a list of {of}, not {shown(value)}")
     return list(value)
 
 
 def _user(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise MeegleValidationError(f"{what} takes user_key strings, not {value!r}")
+        raise MeegleValidationError(f"{what} takes user_key strings, not {shown(value)}")
     return value
 
 
@@ -460,7 +468,7 @@ def _item_id(value: Any, what: str) -> int:
         return validate_id(value, name=what)
     except MeegleValidationError:
         raise MeegleValidationError(
-            f"{what} takes work item ids (positive ints up to 2**63 - 1), not {value!r}"[:300]
+            f"{what} takes work item ids (positive ints up to 2**63 - 1), not {shown(value)}"[:300]
         ) from None
 
 
@@ -468,7 +476,7 @@ def _ms(value: Any, what: str) -> int:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise MeegleValidationError(
-                f"{what}: {value!r} has no timezone; give an aware datetime "
+                f"{what}: {shown(value)} has no timezone; give an aware datetime "
                 "(value.replace(tzinfo=timezone.utc) or a ZoneInfo), a date, or int ms"
             )
         return (value - _EPOCH) // _MS
@@ -477,7 +485,7 @@ def _ms(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise MeegleValidationError(
             f"{what} takes a datetime (with tzinfo), a date or a 13-digit ms timestamp, "
-            f"not {value!r}"
+            f"not {shown(value)}"
         )
     return check_ms(value, what)
 
@@ -491,7 +499,7 @@ def _option(
     """The option of ``level`` that ``given`` (label or id) names; enabled."""
     if not level:
         raise MeegleValidationError(
-            f"{what}: the metadata lists no options here, so {given!r} cannot be checked; "
+            f"{what}: the metadata lists no options here, so {shown(given)} cannot be checked; "
             "send this field as a field_value_pairs entry with the option id"
         )
     by_label_only = by_id_only = False
@@ -508,7 +516,9 @@ def _option(
     if isinstance(text, int) and not isinstance(text, bool):
         text = str(text)
     if not isinstance(text, str) or not text:
-        raise MeegleValidationError(f"{what} takes an option label or id (a string), not {given!r}")
+        raise MeegleValidationError(
+            f"{what} takes an option label or id (a string), not {shown(given)}"
+        )
     labels = [] if by_id_only else [o for o in level if o.label == text]
     ids = [] if by_label_only else [o for o in level if o.value == text]
     if not labels and not ids and not by_id_only:
@@ -517,7 +527,7 @@ def _option(
     found = list({id(o): o for o in labels + ids}.values())
     if len(found) > 1:
         raise MeegleValidationError(
-            f"{what}: {text!r} is ambiguous: it names options "
+            f"{what}: {shown(text)} is ambiguous: it names options "
             f"{_show(f'{o.label} (id {o.value})' for o in found)}; pass "
             '{"value": id} to choose by id or {"label": text} by label'
         )
@@ -526,16 +536,20 @@ def _option(
         close = _suggest(text, valid)
         hint = f"; did you mean {_show(close)}?" if close else ""
         kind = "option id" if by_id_only else "option"
-        raise MeegleValidationError(f"{what}: unknown {kind} {text!r}{hint}; valid: {_show(valid)}")
+        raise MeegleValidationError(
+            f"{what}: unknown {kind} {shown(text)}{hint}; valid: {_show(valid)}"
+        )
     option = found[0]
     if option.is_disabled == _YES:
         enabled = [o.label or o.value or "?" for o in level if o.is_disabled != _YES]
         raise MeegleValidationError(
-            f"{what}: option {option.label!r} (id {option.value}) is disabled; "
+            f"{what}: option {shown(option.label)} (id {option.value}) is disabled; "
             f"enabled options: {_show(enabled)}"
         )
     if option.value is None:
-        raise MeegleValidationError(f"{what}: option {option.label!r} has no id in the metadata")
+        raise MeegleValidationError(
+            f"{what}: option {shown(option.label)} has no id in the metadata"
+        )
     return option
 
 
@@ -548,7 +562,8 @@ def _tree(conf: FieldConfig, given: Any, what: str) -> dict[str, Any]:
     for step in steps:
         if not level:
             raise MeegleValidationError(
-                f"{what}: the path {_path_text(path)} ends at a leaf; {step!r} is one step too many"
+                f"{what}: the path {_path_text(path)} ends at a leaf; {shown(step)} is one step "
+                "too many"
             )
         option = _option(conf, level, step, f"{what} at {_path_text(path) or 'the top level'}")
         path.append(option)
@@ -581,7 +596,8 @@ def _tree_steps(top: Sequence[OptionConfig], given: Any, what: str) -> list[Any]
                 node = node[0]
             if not isinstance(node, Mapping):
                 raise MeegleValidationError(
-                    f"{what}: a nested value is {{'value': id, 'children': {{...}}}}, not {given!r}"
+                    f"{what}: a nested value is {{'value': id, 'children': {{...}}}}, not "
+                    f"{shown(given)}"
                 )
             steps.append({k: node[k] for k in ("value", "label") if k in node})
             node = node.get("children")
@@ -630,11 +646,13 @@ def _role_owners(conf: FieldConfig, value: Any, what: str) -> list[dict[str, Any
                 entries.append((entry["role"], entry.get("owners", [])))
             else:
                 raise MeegleValidationError(
-                    f"{what}: entries are {{'role': key, 'owners': [user_key, ...]}}, not {entry!r}"
+                    f"{what}: entries are {{'role': key, 'owners': [user_key, ...]}}, not "
+                    f"{shown(entry)}"
                 )
     else:
         raise MeegleValidationError(
-            f'{what} takes {{"role": [user_key, ...]}} (or [{{"role", "owners"}}]), not {value!r}'
+            f'{what} takes {{"role": [user_key, ...]}} (or [{{"role", "owners"}}]), '
+            f"not {shown(value)}"
         )
     roles = conf.role_assign or []
     by_key = {r.role: r.role for r in roles if r.role}
@@ -643,23 +661,27 @@ def _role_owners(conf: FieldConfig, value: Any, what: str) -> list[dict[str, Any
     seen: set[str] = set()
     for role, owners in entries:
         if not isinstance(role, str) or not role:
-            raise MeegleValidationError(f"{what}: a role is a non-empty role key, not {role!r}")
+            raise MeegleValidationError(
+                f"{what}: a role is a non-empty role key, not {shown(role)}"
+            )
         key = (by_key.get(role) or by_name.get(role)) if roles else role
         if key is None:
             close = _suggest(role, [*by_key, *by_name])
             hint = f"; did you mean {_show(close)}?" if close else ""
             raise MeegleValidationError(
-                f"{what}: unknown role {role!r}{hint}; the type's roles: "
+                f"{what}: unknown role {shown(role)}{hint}; the type's roles: "
                 + ", ".join(f"{r.role} ({r.name})" if r.name else str(r.role) for r in roles)
             )
         if key in seen:
-            raise MeegleValidationError(f"{what}: role {key!r} is given twice")
+            raise MeegleValidationError(f"{what}: role {shown(key)} is given twice")
         seen.add(key)
         if not _is_list(owners):
             raise MeegleValidationError(
-                f"{what}: role {role!r} takes a list of user_keys, not {owners!r}"
+                f"{what}: role {shown(role)} takes a list of user_keys, not {shown(owners)}"
             )
-        out.append({"role": key, "owners": [_user(o, f"{what} role {role!r}") for o in owners]})
+        out.append(
+            {"role": key, "owners": [_user(o, f"{what} role {shown(role)}") for o in owners]}
+        )
     return out
 
 
@@ -673,7 +695,7 @@ def _compound(
     else:
         raise MeegleValidationError(
             f"{what} takes a group (a mapping of sub-field to value) or a list of groups, "
-            f"not {value!r}"
+            f"not {shown(value)}"
         )
     if not conf.compound_fields:
         raise MeegleValidationError(
@@ -685,7 +707,7 @@ def _compound(
     for i, group in enumerate(groups):
         if not isinstance(group, Mapping):
             raise MeegleValidationError(
-                f"{what}: group {i} must be a mapping of sub-field to value, not {group!r}"
+                f"{what}: group {i} must be a mapping of sub-field to value, not {shown(group)}"
             )
         pairs = build_field_value_pairs(subs, group, required=required, purpose="update")
         out.append([_pair_json(p) for p in pairs])
@@ -748,7 +770,7 @@ class FieldMetadataCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if ttl is not None and (isinstance(ttl, bool) or not ttl >= 0):
-            raise MeegleValidationError(f"ttl must be a number of seconds >= 0, not {ttl!r}")
+            raise MeegleValidationError(f"ttl must be a number of seconds >= 0, not {shown(ttl)}")
         self.ttl = ttl
         self.clock = clock
         self._entries: dict[_Key, tuple[float, FieldMetadata]] = {}

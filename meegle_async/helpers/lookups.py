@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
+from .._text import shown
 from ..errors import MeegleValidationError
 
 __all__ = ["DEFAULT_LOOKUP_TTL", "LookupCache", "lookup_cache_for"]
@@ -52,7 +53,7 @@ class LookupCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if ttl is not None and (isinstance(ttl, bool) or not ttl >= 0):
-            raise MeegleValidationError(f"ttl must be a number of seconds >= 0, not {ttl!r}")
+            raise MeegleValidationError(f"ttl must be a number of seconds >= 0, not {shown(ttl)}")
         self.ttl = ttl
         self.clock = clock
         self._entries: dict[_Key, tuple[float, Any]] = {}

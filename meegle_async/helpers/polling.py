@@ -35,6 +35,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
+from .._text import shown
 from ..errors import MeegleValidationError
 
 __all__ = ["PollSchedule", "TaskPoller", "poll_until_final"]
@@ -52,7 +53,7 @@ def _seconds(value: object, name: str, *, positive: bool = False) -> None:
     )
     if not ok:
         need = "a positive" if positive else "a non-negative"
-        raise MeegleValidationError(f"{name} must be {need} number of seconds, not {value!r}")
+        raise MeegleValidationError(f"{name} must be {need} number of seconds, not {shown(value)}")
 
 
 @attrs.frozen(kw_only=True)
@@ -75,7 +76,7 @@ class PollSchedule:
             or not math.isfinite(self.backoff)
             or self.backoff < 1
         ):
-            raise MeegleValidationError(f"backoff must be a number >= 1, not {self.backoff!r}")
+            raise MeegleValidationError(f"backoff must be a number >= 1, not {shown(self.backoff)}")
         if self.max_interval < self.interval:
             raise MeegleValidationError("max_interval must not be less than interval")
 

@@ -25,6 +25,7 @@ import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from .._text import shown
 from ..errors import MeegleValidationError
 from ..models.work_items import FieldConfig, OptionConfig
 from .field_builder import OPTION_FIELD_TYPES, FieldMetadata
@@ -139,7 +140,7 @@ def _param(
         return param
     value = param.get("value")
     options = list(_walk(conf.options, ()))
-    what = f"{where} ({key!r}, a {conf.field_type_key} field)"
+    what = f"{where} ({shown(key)}, a {conf.field_type_key} field)"
     if isinstance(value, list):
         resolved: Any = [_resolve(v, options, what) if isinstance(v, str) else v for v in value]
     elif isinstance(value, str):
@@ -176,7 +177,7 @@ def _resolve(value: str, options: Sequence[tuple[tuple[str, ...], OptionConfig]]
     if len(ids) > 1:
         listed = ", ".join(f"{' / '.join(p)} (id {o.value})" for p, o in found)
         raise MeegleValidationError(
-            f"{what}: the label {value!r} names several options ({listed}); pass the option id"
+            f"{what}: the label {shown(value)} names several options ({listed}); pass the option id"
         )
     labels = list(dict.fromkeys(" / ".join(p) for p, _ in options))
     close = difflib.get_close_matches(value, labels, n=3, cutoff=0.6)
@@ -184,6 +185,7 @@ def _resolve(value: str, options: Sequence[tuple[tuple[str, ...], OptionConfig]]
     valid = ", ".join(f"{' / '.join(p)} (id {o.value})" for p, o in options[:20])
     more = f", ... ({len(options) - 20} more)" if len(options) > 20 else ""
     raise MeegleValidationError(
-        f"{what}: {value!r} is neither an option id nor an option label{hint}; the options are "
+        f"{what}: {shown(value)} is neither an option id nor an option label{hint}; the options "
+        "are "
         f"{valid}{more} (if they changed, call work_items.refresh_field_metadata)"
     )

@@ -23,6 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
+from .._text import shown
 from ..errors import MeegleTooManyResultsError, MeegleValidationError
 from .windows import MIN_TIMESTAMP_MS, check_ms
 
@@ -67,7 +68,7 @@ def check_time_range(value: Any, *, name: str = "created_at") -> tuple[int, int 
         start, end = value.start, value.end
     else:
         raise MeegleValidationError(
-            f"{name} must be {{'start': ms, 'end': ms}} or a (start, end) pair, not {value!r}"
+            f"{name} must be {{'start': ms, 'end': ms}} or a (start, end) pair, not {shown(value)}"
         )
     if start is None:
         raise MeegleValidationError(f"{name} needs a 'start' (13-digit milliseconds)")

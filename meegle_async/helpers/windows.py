@@ -8,6 +8,7 @@ next one starts.
 
 from __future__ import annotations
 
+from .._text import shown
 from ..errors import MeegleValidationError
 
 __all__ = ["DAY_MS", "MAX_TIMESTAMP_MS", "MIN_TIMESTAMP_MS", "check_ms", "fixed_windows"]
@@ -27,7 +28,7 @@ def check_ms(value: object, name: str) -> int:
     if not MIN_TIMESTAMP_MS <= value <= MAX_TIMESTAMP_MS:
         hint = " (seconds? multiply by 1000)" if 10**9 <= value < 10**10 else ""
         raise MeegleValidationError(
-            f"{name}: {value!r} is not a 13-digit millisecond timestamp{hint}"
+            f"{name}: {shown(value)} is not a 13-digit millisecond timestamp{hint}"
         )
     return value
 
