@@ -2,7 +2,16 @@
 
 For tests written in other languages (or a client run by hand): it prints the base URL and the
 credentials to use, as ``NAME=value`` lines a shell can ``export`` (or one JSON object with
-``--json``), then serves on loopback until interrupted (Ctrl-C or SIGTERM).
+``--json``), and what it seeded (the spaces, the work item types, a few ids, option ids), then
+serves on loopback until interrupted (Ctrl-C or SIGTERM).
+
+``--print-env`` prints ``export MEEGLE_...=`` lines (plus ``MEEGLE_FAKE_PID``) and the seed as
+``#`` comments, then closes its standard output, so that a shell can start it in the background
+and set itself up in one line::
+
+    eval "$(meegle-async fake-server --print-env &)"
+    python my_script.py            # MeegleClient.from_env() reaches the fake
+    kill "$MEEGLE_FAKE_PID"
 
 Example::
 
@@ -15,12 +24,14 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
+import shlex
 import signal
 import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["register", "run"]
+__all__ = ["connection_details", "make_fake", "register", "run", "seed_summary"]
 
 
 def register(subparsers: Any) -> None:
@@ -62,8 +73,17 @@ def register(subparsers: Any) -> None:
     faults.add_argument(
         "--latency", type=float, default=0.0, metavar="SECONDS", help="delay before answering"
     )
-    parser.add_argument(
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
         "--json", action="store_true", help="print the connection details as one JSON line"
+    )
+    output.add_argument(
+        "--print-env",
+        action="store_true",
+        help=(
+            "print 'export MEEGLE_...=' lines and the seed, then close stdout: "
+            'eval "$(meegle-async fake-server --print-env &)" sets a shell up'
+        ),
     )
     parser.set_defaults(handler=run)
 
@@ -99,7 +119,12 @@ def _print(text: str) -> None:
     print(text, flush=True)
 
 
-async def _serve(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+def make_fake(args: argparse.Namespace) -> Any:
+    """The (not yet started) ``FakeMeegle`` that ``fake-server`` serves for these arguments.
+
+    ``make_fake(build_parser().parse_args(["fake-server"]))`` is the fake with the command's
+    defaults (100 work items, seed 0, the real rate limits), as the docs' examples use it.
+    """
     from ..testing import FakeMeegle, Faults
 
     faults = Faults(
@@ -109,7 +134,7 @@ async def _serve(args: argparse.Namespace, out: Callable[[str], None]) -> None:
         p_drop_after=args.p_drop_after,
         latency=args.latency,
     )
-    fake = FakeMeegle(
+    return FakeMeegle(
         host=args.host,
         port=args.port,
         seed_items=args.seed_items,
@@ -118,6 +143,10 @@ async def _serve(args: argparse.Namespace, out: Callable[[str], None]) -> None:
         batch_task_duration=args.batch_task_duration,
         faults=faults,
     )
+
+
+async def _serve(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+    fake = make_fake(args)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     # SIGTERM (a test harness stopping us) ends as cleanly as Ctrl-C.
@@ -128,6 +157,14 @@ async def _serve(args: argparse.Namespace, out: Callable[[str], None]) -> None:
         details = connection_details(fake)
         if args.json:
             out(json.dumps(details))
+        elif args.print_env:
+            for key in ("base_url", "plugin_id", "plugin_secret", "user_key"):
+                out(f"export MEEGLE_{key.upper()}={shlex.quote(str(details[key]))}")
+            out(f"export MEEGLE_FAKE_PID={os.getpid()}")
+            for line in seed_summary(fake):
+                out(f"# {line}")
+            out('# stop it with: kill "$MEEGLE_FAKE_PID"')
+            _close_stdout()
         else:
             out(f"Fake Meegle server listening on {fake.base_url}")
             for key in ("base_url", "plugin_id", "plugin_secret", "user_key"):
@@ -137,6 +174,8 @@ async def _serve(args: argparse.Namespace, out: Callable[[str], None]) -> None:
                 f"{args.seed_items} seeded work items, rate limits "
                 f"{'off' if args.no_rate_limits else 'on (15 QPS, 1 QPS batch update)'}"
             )
+            for line in seed_summary(fake):
+                out(f"# {line}")
             out("# Ctrl-C stops it")
         await stop.wait()
     finally:
@@ -154,3 +193,54 @@ def connection_details(fake: Any) -> dict[str, Any]:
         "simple_name": fake.simple_name,
         "port": fake.port,
     }
+
+
+def seed_summary(fake: Any) -> list[str]:
+    """What a started ``FakeMeegle`` seeded, one line each: spaces, types, a few ids, options.
+
+    The values the docs' examples use (and ``--print-env`` prints as comments).
+    """
+    store = fake.store
+    lines = [
+        "spaces: "
+        + ", ".join(
+            f"{key} (simple_name {space.simple_name}, {space.name!r})"
+            for key, space in store.spaces.items()
+        )
+    ]
+    first = store.spaces[fake.project_key]
+    kinds = []
+    for conf in first.types.values():
+        notes = ["state flow" if conf.flow_mode == "stateflow" else "node flow"]
+        if conf.resource_enabled:
+            notes.append("resource library")
+        if conf.disabled:
+            notes.append("disabled")
+        kinds.append(f"{conf.key} ({', '.join(notes)})")
+    lines.append("work item types (in both spaces): " + ", ".join(kinds))
+    for project_key in store.spaces:
+        for conf in store.spaces[project_key].types.values():
+            ids = sorted(
+                item.id
+                for item in store.items.values()
+                if item.project_key == project_key and item.type_key == conf.key
+            )
+            if ids:
+                what = "resource instances" if conf.resource_enabled else "ids"
+                shown = " ".join(str(i) for i in ids[:3])
+                lines.append(f"{project_key} {conf.key} {what}: {shown} ... ({len(ids)} in all)")
+    priority = first.types["story"].fields["priority"]
+    options = ", ".join(f"{o['label']}={o['value']}" for o in priority.options)
+    lines.append(f"priority option ids (label=value): {options}")
+    lines.append(f"user_key {fake.user_key} and {len(store.users) - 1} more users")
+    return lines
+
+
+def _close_stdout() -> None:
+    """Let a ``$(...)`` that started us in the background finish: stdout now goes nowhere."""
+    sys.stdout.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
