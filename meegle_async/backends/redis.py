@@ -67,33 +67,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import math
-import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Literal, cast
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
-import attrs
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
 
 from ..client import SharedState
-from ..errors import MeegleBackendError, MeegleValidationError
+from ..errors import MeegleValidationError
 from ..transport.auth import Secret, StoredToken
 from ..transport.limits import (
     MINUTE_WINDOW,
-    WINDOW_MARGIN,
     MemoryLimiterBackend,
     Permit,
     RateSource,
     current_rate,
 )
-from ..transport.log import logger
 
 __all__ = [
     "DEFAULT_KEY_PREFIX",
@@ -103,353 +97,36 @@ __all__ = [
     "shared_state_from_url",
 ]
 
-#: Prefix of every key this module writes.
-DEFAULT_KEY_PREFIX = "meegle"
-#: Seconds an unanswered permit counts as in flight before it is presumed answered.
-DEFAULT_PERMIT_LEASE = 15.0
-#: Seconds the token fetch lock lives if its holder never releases it (a killed worker).
-DEFAULT_TOKEN_LOCK_TTL = 10.0
-#: Seconds between attempts to reach Redis again after it failed.
-DEFAULT_PROBE_INTERVAL = 1.0
-#: Socket timeouts of a client made from a URL (seconds); a URL's own options win.
-DEFAULT_SOCKET_TIMEOUT = 2.0
-
-_WINDOW = 1.0 + WINDOW_MARGIN
-_US = 1_000_000
-_FLEET_WINDOW = 30.0
-
-BackendErrorMode = Literal["fallback", "raise"]
-
-_TIME = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-"""
-
-# KEYS: log, state, fleet. ARGV: permit id, rate, window us, lease us, key ttl ms, client id,
-# fleet window us, minute cap (0: none), minute window us. Returns {1, wait us, fleet size} for a
-# slot, {0, wait us, fleet} to ask again after a pause, {0, -1, fleet} to ask again when a permit
-# in flight is answered.
-_RESERVE = (
-    _TIME
-    + """
-local rate = tonumber(ARGV[2])
-local window = tonumber(ARGV[3])
-local lease = tonumber(ARGV[4])
-local ttl = tonumber(ARGV[5])
-local cap = tonumber(ARGV[8])
-local minute = tonumber(ARGV[9])
-redis.call('ZADD', KEYS[3], now, ARGV[6])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[7]))
-redis.call('PEXPIRE', KEYS[3], ttl)
-local fleet = redis.call('ZCARD', KEYS[3])
-local paused = tonumber(redis.call('HGET', KEYS[2], 'paused'))
-if paused and paused > now then
-  return {0, paused - now, fleet}
-end
--- The earliest moment at which fewer than limit permits count within span before it: a permit
--- counts from its grant until span after its answer (its score; in flight, its lease deadline).
-local function slot(span, limit)
-  local low = now - span + 1
-  local count = redis.call('ZCOUNT', KEYS[1], low, '+inf')
-  if count < limit then
-    return now
-  end
-  local entry = redis.call('ZRANGEBYSCORE', KEYS[1], low, '+inf', 'WITHSCORES', 'LIMIT',
-    count - limit, 1)
-  local answered = tonumber(entry[2])
-  if answered > now then
-    return -1
-  end
-  return answered + span
-end
-local keep = window
-if cap > 0 and minute > keep then
-  keep = minute
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - keep)
-local at = slot(window, math.max(1, math.floor(rate + 1e-9)))
-if at < 0 then
-  return {0, -1, fleet}
-end
-if cap > 0 then
-  local later = slot(minute, cap)
-  if later < 0 then
-    return {0, -1, fleet}
-  end
-  at = math.max(at, later)
-end
-redis.call('ZADD', KEYS[1], at + lease, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ttl)
-return {1, at - now, fleet}
-"""
+from ._redis_core import (
+    _ERRORS,
+    DEFAULT_KEY_PREFIX,
+    DEFAULT_PERMIT_LEASE,
+    DEFAULT_PROBE_INTERVAL,
+    DEFAULT_SOCKET_TIMEOUT,
+    DEFAULT_TOKEN_LOCK_TTL,
+    BackendErrorMode,
+    _as_int,
+    _Calls,
+    _check_mode,
+    _check_positive,
+    _check_prefix,
+    _Grant,
+    _Health,
+    _jittered,
+    _Keys,
+    _StateLost,
 )
-
-# KEYS: log, state. ARGV: permit id. Returns 0 (go), the pause left in us (the permit is given
-# back), or -1 when the permit is gone: Redis lost its state.
-_CONFIRM = (
-    _TIME
-    + """
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  return -1
-end
-local paused = tonumber(redis.call('HGET', KEYS[2], 'paused'))
-if paused and paused > now then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return paused - now
-end
-return 0
-"""
+from ._redis_scripts import (
+    _CONFIRM,
+    _DISCARD,
+    _FLEET_WINDOW,
+    _PAUSE,
+    _RELEASE,
+    _RESERVE,
+    _UNLOCK,
+    _US,
+    _WINDOW,
 )
-
-# KEYS: log. ARGV: permit id. The permit's score becomes its answer time.
-_RELEASE = (
-    _TIME
-    + """
-redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
-return 1
-"""
-)
-
-# KEYS: state. ARGV: pause us, key ttl ms. Extends a pause, never shortens it.
-_PAUSE = (
-    _TIME
-    + """
-local target = now + tonumber(ARGV[1])
-local paused = tonumber(redis.call('HGET', KEYS[1], 'paused'))
-if (not paused) or paused < target then
-  redis.call('HSET', KEYS[1], 'paused', target)
-end
-local ttl = math.max(tonumber(ARGV[2]), math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
-redis.call('PEXPIRE', KEYS[1], ttl)
-return 1
-"""
-)
-
-# KEYS: token. ARGV: token value. Deletes the cached token only if it is still that value.
-_DISCARD = """
-local raw = redis.call('GET', KEYS[1])
-if raw then
-  local ok, stored = pcall(cjson.decode, raw)
-  if ok and type(stored) == 'table' and stored['value'] == ARGV[1] then
-    return redis.call('DEL', KEYS[1])
-  end
-end
-return 0
-"""
-
-# KEYS: lock. ARGV: owner. Releases the lock only if we still hold it.
-_UNLOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
-
-
-class _StateLost(Exception):
-    """Redis no longer has a permit it granted: it restarted and lost the limiter state."""
-
-
-#: What counts as "the backend failed". ``CancelledError`` is not among them.
-_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, asyncio.TimeoutError, _StateLost)
-
-
-def _jittered(seconds: float) -> float:
-    # Processes told the same wait must not all come back at the same instant.
-    return max(0.0, seconds) * (1.0 + 0.1 * random.random()) + 0.001
-
-
-def _check_mode(on_backend_error: str) -> BackendErrorMode:
-    if on_backend_error not in ("fallback", "raise"):
-        raise MeegleValidationError(
-            f'on_backend_error must be "fallback" or "raise", not {on_backend_error!r}'
-        )
-    return cast(BackendErrorMode, on_backend_error)
-
-
-def _check_prefix(key_prefix: str) -> str:
-    if not isinstance(key_prefix, str) or not key_prefix.strip():
-        raise MeegleValidationError("key_prefix must be a non-empty string, such as 'meegle'")
-    if any(c in key_prefix for c in "{} \n\r\t"):
-        raise MeegleValidationError(
-            f"key_prefix must not contain braces or whitespace, not {key_prefix!r}"
-        )
-    return key_prefix
-
-
-def _check_positive(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise MeegleValidationError(f"{name} must be a positive number, not {value!r}")
-    return float(value)
-
-
-def _describe(redis: Redis) -> str:
-    """``redis at host:port/db`` without credentials, for log lines and error messages."""
-    kwargs = getattr(getattr(redis, "connection_pool", None), "connection_kwargs", {}) or {}
-    if kwargs.get("path"):
-        return f"Redis at {kwargs['path']}"
-    return f"Redis at {kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
-
-
-class _Health:
-    """Whether Redis answers, shared by the limiter and the token store of one shared state.
-
-    One warning per outage, one info line when Redis is back; while it is down, Redis is tried
-    again every ``probe_interval`` seconds.
-    """
-
-    def __init__(self, redis: Redis, mode: BackendErrorMode, probe_interval: float) -> None:
-        self.redis = redis
-        self.mode = mode
-        self.description = _describe(redis)
-        self.probe_interval = probe_interval
-        self.healthy = True
-        self.failed_at = -math.inf
-        self.recovered_at = -math.inf
-        self.next_probe = -math.inf
-        self.outages = 0
-        self.warned_at = -math.inf
-
-    def use_redis(self) -> bool:
-        """Whether to try Redis now: always when healthy, else once per ``probe_interval``."""
-        if self.healthy:
-            return True
-        now = time.monotonic()
-        if now >= self.next_probe:
-            self.next_probe = now + self.probe_interval * (1.0 + 0.2 * random.random())
-            return True
-        return False
-
-    async def failed(self, exc: BaseException, doing: str, *, may_raise: bool = True) -> None:
-        """Record a failure: raise ``MeegleBackendError`` in ``raise`` mode, else fall back."""
-        # Idle pooled connections to a server that went away would each fail once more later
-        # (a restarted Redis closes them): drop them now, so recovery is not a string of outages.
-        pool = getattr(self.redis, "connection_pool", None)
-        if pool is not None:
-            with contextlib.suppress(Exception):
-                await pool.disconnect(inuse_connections=False)
-        if self.mode == "raise":
-            if may_raise:
-                reason = str(exc).rstrip(". ") or "no detail"
-                raise MeegleBackendError(
-                    f"the shared-state backend ({self.description}) failed while {doing} "
-                    f"({type(exc).__name__}: {reason}); on_backend_error='fallback' would go on "
-                    "with an in-process limiter instead"
-                ) from exc
-            logger.debug("%s failed while %s: %s", self.description, doing, type(exc).__name__)
-            return
-        now = time.monotonic()
-        self.next_probe = now + self.probe_interval * (1.0 + 0.2 * random.random())
-        if not self.healthy:
-            return
-        self.healthy = False
-        self.failed_at = now
-        self.outages += 1
-        # One warning per outage; a flapping Redis gets one a minute, the rest at info level.
-        level = logging.WARNING if now - self.warned_at > 60.0 else logging.INFO
-        if level == logging.WARNING:
-            self.warned_at = now
-        logger.log(
-            level,
-            "%s failed while %s (%s: %s); going on with in-process rate limits at a reduced "
-            "share and a locally cached token until it answers again",
-            self.description,
-            doing,
-            type(exc).__name__,
-            exc,
-        )
-
-    def succeeded(self) -> None:
-        """Record that Redis answered; after an outage, start the hand-over."""
-        if self.healthy:
-            return
-        self.healthy = True
-        self.recovered_at = time.monotonic()
-        logger.info(
-            "%s answers again; back on shared rate limits after a %.1fs hand-over",
-            self.description,
-            self.handover,
-        )
-
-    @property
-    def handover(self) -> float:
-        """Seconds after recovery during which requests also keep to the fallback share."""
-        # Long enough that a process still on its share when we recovered has probed too (at
-        # most 1.2 probe intervals later) and its last local-only request has left the window.
-        return self.probe_interval * 1.2 + _WINDOW + 0.25
-
-    def in_handover(self) -> bool:
-        """Whether Redis came back so recently that other processes may still be on their share."""
-        return time.monotonic() < self.recovered_at + self.handover
-
-
-@attrs.frozen
-class _Keys:
-    log: str
-    state: str
-    fleet: str
-
-
-@attrs.frozen
-class _Grant:
-    """What ``Permit.backend_token`` holds: the Redis permit and/or the local one."""
-
-    keys: _Keys | None
-    permit_id: str | None
-    local: Permit | None
-
-
-def _as_int(value: Any) -> int:
-    if isinstance(value, bytes):
-        value = value.decode()
-    return int(value)
-
-
-class _Calls:
-    """Runs Redis commands so that cancelling the caller always cancels the caller.
-
-    redis-py 8.1's asyncio client loses a good share of the cancellations that reach a task while
-    it waits for a command (the task carries on as if nothing happened), which would keep a
-    cancelled call queueing for slots forever. Each command runs in a task of its own behind
-    ``asyncio.shield``: the caller is cancelled at once, the command completes in the background
-    (its connection stays usable), and ``orphan`` undoes what it did if it granted something.
-    """
-
-    def __init__(self) -> None:
-        self.tasks: set[asyncio.Future[Any]] = set()
-
-    def track(self, task: asyncio.Future[Any]) -> None:
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def run(
-        self,
-        call: Awaitable[Any],
-        orphan: Callable[[Any], Awaitable[Any]] | None = None,
-    ) -> Any:
-        inner = asyncio.ensure_future(call)
-        self.track(inner)
-        try:
-            return await asyncio.shield(inner)
-        except asyncio.CancelledError:
-            if orphan is not None:
-                inner.add_done_callback(lambda done: self._undo(done, orphan))
-            raise
-
-    def _undo(self, done: asyncio.Future[Any], orphan: Callable[[Any], Awaitable[None]]) -> None:
-        if done.cancelled() or done.exception() is not None:
-            return
-        self.track(asyncio.ensure_future(self._quietly(orphan(done.result()))))
-
-    @staticmethod
-    async def _quietly(call: Awaitable[Any]) -> None:
-        with contextlib.suppress(*_ERRORS):
-            await call
-
-    async def drain(self) -> None:
-        """Wait for commands still running for cancelled callers."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
 
 class RedisLimiterBackend:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import (
     MeegleBatchSubmitError,
@@ -44,9 +44,11 @@ from ._work_item_common import (
 class WorkItemBatch(EndpointGroup):
     """``batch_update``, ``get_batch_update_progress``, ``batch_update_and_wait``."""
 
-    async def get_field_metadata(self, project_key: str, work_item_type_key: str) -> FieldMetadata:
-        """The cached field metadata of a type (``WorkItems`` gives it)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # WorkItems gives it: the cached field metadata of a type
+
+        async def get_field_metadata(
+            self, project_key: str, work_item_type_key: str
+        ) -> FieldMetadata: ...
 
     # -- batch update ------------------------------------------------------------------------
 
