@@ -702,12 +702,12 @@ class Transport:
     async def _read_capped(self, resp: aiohttp.ClientResponse, endpoint: str) -> bytes:
         """The whole (decompressed) body, refused past ``max_response_bytes``."""
         cap = self.max_response_bytes
-        if (
-            resp.content_length is not None
-            and resp.content_length > cap
-            and not (resp.headers.get("Content-Encoding"))
-        ):
-            raise self._too_large(resp, endpoint)
+        length = resp.content_length
+        if length is not None and not resp.headers.get("Content-Encoding"):
+            # A plain body of a known length: refused up front, or read in one go.
+            if length > cap:
+                raise self._too_large(resp, endpoint)
+            return await resp.read()
         chunks: list[bytes] = []
         size = 0
         while True:
