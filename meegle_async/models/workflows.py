@@ -17,7 +17,7 @@ import attrs
 from .base import MeegleModel
 from .common import FieldValuePair, RoleOwner, Schedule
 from .tasks import SubTask
-from .work_items import UserDetail, WorkflowConnection
+from .work_items import StateFlowNode, UserDetail, WorkflowConnection
 
 __all__ = [
     "FlowNode",
@@ -98,15 +98,12 @@ class FlowNode(MeegleModel):
 
 
 @attrs.define(frozen=True, kw_only=True, slots=True)
-class FlowState(MeegleModel):
-    """A state of a state-flow work item (``state_flow_nodes``); ``id`` is its state key."""
+class FlowState(StateFlowNode):
+    """A state of a state-flow work item (``state_flow_nodes``); ``id`` is its state key.
 
-    id: str | None = None
-    name: str | None = None
-    role_owners: list[RoleOwner] | None = None
-    status: int | None = None
-    actual_begin_time: str | None = None
-    actual_finish_time: str | None = None
+    The ``StateFlowNode`` of work item details, with its ``fields`` read as field value pairs.
+    """
+
     fields: list[FieldValuePair] | None = None
 
 
